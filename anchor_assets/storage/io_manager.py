@@ -1,0 +1,187 @@
+"""The DuckDB IO manager that keeps the warehouse: the stock pandas one, made safe to rewrite.
+
+Built on dagster-duckdb-pandas because the stock handler deletes a partition's rows and then
+inserts by column position in separate steps, which loses stored rows when an answer changes shape.
+"""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster import MetadataValue, OutputContext, TableSchema
+from dagster._core.storage.db_io_manager import DbIOManager, TableSlice
+from dagster_duckdb.io_manager import DuckDbClient
+from dagster_duckdb_pandas import DuckDBPandasIOManager, DuckDBPandasTypeHandler
+from pydantic import Field
+
+from anchor_assets.storage import sql
+
+# Asset metadata naming the column whose values a materialization replaces, for tables that
+# keep history without partitions (current-value snapshots are replaced per snapshot_date).
+REPLACE_BY = "anchor/replace_rows_by"
+COLUMN_SCHEMA = "dagster/column_schema"
+FRAME_VIEW = "anchor_frame"
+PREVIEW_ROWS = 5
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the DuckDB file open for writing."""
+
+
+class AnchorDuckDBTypeHandler(DuckDBPandasTypeHandler):
+    """Replaces a slice of rows by name, inside the transaction the client opened."""
+
+    def handle_output(
+        self, context: OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection
+    ):
+        declared = context.definition_metadata.get(COLUMN_SCHEMA)
+        connection.register(FRAME_VIEW, obj)
+        try:
+            in_frame = sql.frame_columns(connection, FRAME_VIEW)
+            wanted = sql.wanted_columns(declared, in_frame)
+            stored = sql.stored_columns(connection, table_slice)
+            if stored:
+                changes = sql.evolve_table(connection, table_slice, stored, wanted)
+            else:
+                sql.create_table(connection, table_slice, wanted)
+                changes = ["created table"]
+            _check_rows_fit_slice(connection, table_slice)
+            deleted = _delete_replaced_rows(context, connection, table_slice)
+            sql.insert_by_name(
+                connection, table_slice, FRAME_VIEW, in_frame, sql.stored_columns(connection, table_slice)
+            )
+            total = connection.execute(f"select count(*) from {sql.table_name(table_slice)}").fetchone()[0]
+        finally:
+            connection.unregister(FRAME_VIEW)
+        for change in changes:
+            context.log.info(f"{table_slice.schema}.{table_slice.table}: {change}")
+        return _write_metadata(context, obj, deleted, total, changes)
+
+
+def _check_rows_fit_slice(connection, table_slice: TableSlice) -> None:
+    """Refuses rows outside the partition being written: a rerun would not replace them."""
+    if not table_slice.partition_dimensions:
+        return
+    condition = sql.slice_condition(table_slice.partition_dimensions)
+    outside = connection.execute(
+        f"select count(*) from {sql.quote(FRAME_VIEW)} where not ({condition})"
+    ).fetchone()[0]
+    if outside:
+        raise ValueError(
+            f"{outside} of the rows for {table_slice.schema}.{table_slice.table} lie outside the"
+            f" partition being written ({condition}); nothing was written."
+        )
+
+
+def _delete_replaced_rows(context: OutputContext, connection, table_slice: TableSlice) -> int:
+    target = sql.table_name(table_slice)
+    if table_slice.partition_dimensions:
+        condition = sql.slice_condition(table_slice.partition_dimensions)
+    elif replace_by := context.definition_metadata.get(REPLACE_BY):
+        column = sql.quote(replace_by)
+        condition = f"{column} in (select distinct {column} from {sql.quote(FRAME_VIEW)})"
+    else:
+        condition = "true"
+    return connection.execute(f"delete from {target} where {condition}").fetchone()[0]
+
+
+def _write_metadata(context: OutputContext, obj: pd.DataFrame, deleted: int, total: int, changes):
+    written = "dagster/partition_row_count" if context.has_partition_key else "rows_written"
+    metadata = {
+        written: MetadataValue.int(len(obj)),
+        "dagster/row_count": MetadataValue.int(total),
+        "rows_replaced": MetadataValue.int(deleted),
+        "preview": MetadataValue.md(obj.head(PREVIEW_ROWS).to_markdown(index=False)),
+    }
+    if changes and changes != ["created table"]:
+        metadata["schema_changes"] = MetadataValue.text("; ".join(changes))
+    return metadata
+
+
+class TransactionalDuckDbClient(DuckDbClient):
+    """Opens one transaction per write, so a failed write leaves the stored rows as they were."""
+
+    @staticmethod
+    def delete_table_slice(context: OutputContext, table_slice: TableSlice, connection) -> None:
+        # The type handler deletes inside the same transaction as its insert, after the answer's
+        # columns have been checked; deleting here first is what loses rows in the stock client.
+        return None
+
+    @staticmethod
+    @contextmanager
+    def connect(context, _table_slice) -> Iterator[duckdb.DuckDBPyConnection]:
+        config = context.resource_config
+        connection = _open_waiting_for_lock(
+            config["database"], config.get("connection_config") or {}, config["lock_timeout_seconds"]
+        )
+        try:
+            connection.begin()
+            yield connection
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+
+
+def _open_waiting_for_lock(database: str, config: dict, timeout_seconds: float):
+    _make_folder(database)
+    deadline = time.monotonic() + timeout_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(database=database, read_only=False, config=config)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise OSError(
+                    f"the DuckDB file {database} cannot be opened for writing: {error}."
+                    " Check that ANCHOR_DUCKDB_PATH names a file in a folder you can write to."
+                ) from None
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"the DuckDB file {database} is locked by another process (a notebook or the"
+                    f" DuckDB CLI?) and stayed locked for {timeout_seconds:.0f} s; close it there"
+                    " and run again. Nothing was written."
+                ) from None
+            time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+            delay = min(delay * 2, 1.0)
+
+
+def _make_folder(database: str) -> None:
+    if database == ":memory:":
+        return
+    try:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(
+            f"cannot create the folder for the DuckDB file {database} ({error.strerror});"
+            " set ANCHOR_DUCKDB_PATH to a file in a folder you can write to."
+        ) from None
+
+
+class AnchorDuckDBIOManager(DuckDBPandasIOManager):
+    """Keeps every asset as a typed table in one DuckDB file, one table per asset."""
+
+    lock_timeout_seconds: float = Field(
+        default=60.0,
+        description="How long a write waits for a DuckDB file that another process holds open.",
+    )
+
+    def create_io_manager(self, context) -> DbIOManager:
+        return DbIOManager(
+            db_client=TransactionalDuckDbClient(),
+            database=self.database,
+            schema=self.schema_,
+            type_handlers=[AnchorDuckDBTypeHandler()],
+            default_load_type=pd.DataFrame,
+            io_manager_name="AnchorDuckDBIOManager",
+        )
+
+
+def column_schema(schema: TableSchema) -> dict:
+    """Asset metadata that declares a table's columns, for the UI and for table creation."""
+    return {COLUMN_SCHEMA: schema}
