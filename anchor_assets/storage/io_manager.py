@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import MetadataValue, OutputContext, TableSchema
+from dagster import InputContext, MetadataValue, OutputContext, TableSchema
 from dagster._core.storage.db_io_manager import DbIOManager, TableSlice
 from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_pandas import DuckDBPandasIOManager, DuckDBPandasTypeHandler
@@ -53,12 +53,21 @@ class AnchorDuckDBTypeHandler(DuckDBPandasTypeHandler):
             sql.insert_by_name(
                 connection, table_slice, FRAME_VIEW, in_frame, sql.stored_columns(connection, table_slice)
             )
-            total = connection.execute(f"select count(*) from {sql.table_name(table_slice)}").fetchone()[0]
+            total = connection.execute(f"select count(*) from {sql.table_name(connection, table_slice)}").fetchone()[0]
         finally:
             connection.unregister(FRAME_VIEW)
         for change in changes:
             context.log.info(f"{table_slice.schema}.{table_slice.table}: {change}")
         return _write_metadata(context, obj, deleted, total, changes)
+
+    def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
+        if table_slice.partition_dimensions and not context.asset_partition_keys:
+            return pd.DataFrame()
+        columns = ", ".join(map(sql.quote, table_slice.columns)) if table_slice.columns else "*"
+        query = f"select {columns} from {sql.table_name(connection, table_slice)}"
+        if table_slice.partition_dimensions:
+            query += f" where {sql.slice_condition(table_slice.partition_dimensions)}"
+        return connection.execute(query).fetchdf()
 
 
 def _check_rows_fit_slice(connection, table_slice: TableSlice) -> None:
@@ -77,7 +86,7 @@ def _check_rows_fit_slice(connection, table_slice: TableSlice) -> None:
 
 
 def _delete_replaced_rows(context: OutputContext, connection, table_slice: TableSlice) -> int:
-    target = sql.table_name(table_slice)
+    target = sql.table_name(connection, table_slice)
     if table_slice.partition_dimensions:
         condition = sql.slice_condition(table_slice.partition_dimensions)
     elif replace_by := context.definition_metadata.get(REPLACE_BY):

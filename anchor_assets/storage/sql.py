@@ -24,15 +24,19 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_name(table_slice: TableSlice) -> str:
-    return f"{quote(table_slice.schema)}.{quote(table_slice.table)}"
+def table_name(connection: duckdb.DuckDBPyConnection, table_slice: TableSlice) -> str:
+    """The table's full name: DuckDB names the file's catalog after the file, so a warehouse
+    called anchor.duckdb would make a bare anchor.plays ambiguous."""
+    catalog = connection.execute("select current_database()").fetchone()[0]
+    return f"{quote(catalog)}.{quote(table_slice.schema)}.{quote(table_slice.table)}"
 
 
 def stored_columns(connection: duckdb.DuckDBPyConnection, table_slice: TableSlice) -> dict[str, str]:
     """The table's columns and their DuckDB types, in order; empty when the table does not exist."""
     rows = connection.execute(
         "select column_name, data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? order by ordinal_position",
+        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
+        " order by ordinal_position",
         [table_slice.schema, table_slice.table],
     ).fetchall()
     return dict(rows)
@@ -61,7 +65,7 @@ def create_table(
     connection: duckdb.DuckDBPyConnection, table_slice: TableSlice, columns: dict[str, str]
 ) -> None:
     body = ", ".join(f"{quote(name)} {kind}" for name, kind in columns.items())
-    connection.execute(f"create table {table_name(table_slice)} ({body})")
+    connection.execute(f"create table {table_name(connection, table_slice)} ({body})")
 
 
 def evolve_table(
@@ -74,11 +78,11 @@ def evolve_table(
     changes = []
     for name, kind in wanted.items():
         if name not in stored:
-            connection.execute(f"alter table {table_name(table_slice)} add column {quote(name)} {kind}")
+            connection.execute(f"alter table {table_name(connection, table_slice)} add column {quote(name)} {kind}")
             changes.append(f"added column {name} {kind}")
         elif stored[name] != kind and (stored[name], kind) in WIDENINGS:
             connection.execute(
-                f"alter table {table_name(table_slice)} alter column {quote(name)} type {kind}"
+                f"alter table {table_name(connection, table_slice)} alter column {quote(name)} type {kind}"
             )
             changes.append(f"widened column {name} from {stored[name]} to {kind}")
         elif stored[name] != kind and (kind, stored[name]) not in WIDENINGS:
@@ -100,7 +104,7 @@ def insert_by_name(
     """Inserts the frame's columns by name, each cast to the type the table stores."""
     selected = ", ".join(f"cast({quote(name)} as {stored[name]}) as {quote(name)}" for name in in_frame)
     connection.execute(
-        f"insert into {table_name(table_slice)} by name select {selected} from {quote(view)}"
+        f"insert into {table_name(connection, table_slice)} by name select {selected} from {quote(view)}"
     )
 
 
