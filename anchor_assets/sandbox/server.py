@@ -1,0 +1,258 @@
+"""SandboxServer: the fictional show served over real HTTP on the API's own paths.
+
+The server checks what the real API checks (the anchorpw_s cookie, isMumsCompatible=true),
+answers from a FictionalShow, records every request for tests (path and query, never the
+cookie), and can be told to fail the next requests to a path, for testing retries.
+"""
+
+import hmac
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from anchor_assets.sandbox import routes
+from anchor_assets.sandbox.params import ApiError
+from anchor_assets.sandbox.show import FictionalShow
+
+SANDBOX_COOKIE = "sandbox-cookie"
+COOKIE_NAME = "anchorpw_s"
+API_PREFIX = "/pod/api/proxy/v3"
+JSON_TYPE = "application/json; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+
+# stop() waits up to this long for the serving loop to notice; tests start and stop a server
+# for each test, so it is short.
+SHUTDOWN_POLL_SECONDS = 0.01
+
+# A client that stalls in the middle of a request must not hold a server thread for ever.
+REQUEST_TIMEOUT_SECONDS = 30
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the sandbox answered. It holds no header, so never the cookie."""
+
+    method: str
+    path: str  # the URL path, e.g. /pod/api/proxy/v3/analytics/station/4242424/plays
+    query: dict[str, str]
+    status: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class _Fault:
+    path_fragment: str
+    reply: Reply
+    times_left: int
+
+
+class SandboxServer:
+    """The sandbox API in a background thread, at ``base_url`` once started.
+
+    Use it as a context manager, or call start() and stop(). Port 0 picks a free port.
+    """
+
+    def __init__(
+        self,
+        show: FictionalShow | None = None,
+        cookie: str = SANDBOX_COOKIE,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_seconds: float = 0.0,
+    ) -> None:
+        if not cookie:
+            raise ValueError("the sandbox needs a cookie value to expect")
+        if latency_seconds < 0:
+            raise ValueError(f"latency_seconds must not be negative, not {latency_seconds}")
+        self.show = show if show is not None else FictionalShow()
+        self.host = host
+        self.latency_seconds = latency_seconds
+        self._cookie = cookie.encode("utf-8")
+        self._asked_port = port
+        self._port: int | None = None
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._faults: list[_Fault] = []
+        self._http: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._port is not None else "not started"
+        return f"<SandboxServer {where}>"
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the sandbox has no port until it is started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
+
+    def start(self) -> "SandboxServer":
+        """Bind the port and serve in a background thread; OSError if the port is taken."""
+        if self._http is not None:
+            raise RuntimeError(f"the sandbox is already serving at {self.base_url}")
+        self._http = _HttpServer((self.host, self._asked_port), self)
+        self._port = self._http.server_address[1]
+        self._thread = threading.Thread(
+            target=self._http.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name=f"anchor-sandbox-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port; nothing happens if it is not serving."""
+        if self._http is None:
+            return
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join()
+        self._http = self._thread = None
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request answered so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def request_count(self, path_fragment: str | None = None) -> int:
+        """How many requests were answered, or how many of them had path_fragment in their path."""
+        return sum(1 for r in self.requests if path_fragment is None or path_fragment in r.path)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def fail_next(
+        self,
+        path_fragment: str,
+        status: int,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests whose path holds path_fragment with ``status``,
+        ``headers`` and ``body`` instead, e.g. 429 with Retry-After, 503, or 200 with an HTML
+        login page. Without a body the answer is a short JSON error."""
+        if not 100 <= status <= 599 or times < 1:
+            raise ValueError(f"need a status from 100 to 599 and times >= 1, not {status}, {times}")
+        if body is None:
+            body = json.dumps({"error": f"sandbox fault: status {status}"})
+        content_type = HTML_TYPE if body.lstrip().startswith("<") else JSON_TYPE
+        reply = Reply(status, {"Content-Type": content_type, **(headers or {})}, body.encode())
+        with self._lock:
+            self._faults.append(_Fault(path_fragment, reply, times))
+
+    def _respond(self, method: str, target: str, cookie_header: str | None) -> Reply:
+        url = urlsplit(target)
+        path = unquote(url.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        reply = self._take_fault(path) or self._answer(method, path, query, cookie_header)
+        with self._lock:
+            self._requests.append(RecordedRequest(method, path, query, reply.status))
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
+        return reply
+
+    def _take_fault(self, path: str) -> Reply | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.path_fragment in path:
+                    fault.times_left -= 1
+                    if not fault.times_left:
+                        self._faults.remove(fault)
+                    return fault.reply
+        return None
+
+    def _answer(self, method: str, path: str, query: dict, cookie_header: str | None) -> Reply:
+        if method != "GET":
+            return _json_reply(405, {"error": f"the API answers GET, not {method}"})
+        if not self._cookie_accepted(cookie_header):
+            return _json_reply(401, {"error": "the anchorpw_s cookie is missing or has expired"})
+        if query.get("isMumsCompatible") != "true":
+            return _json_reply(403, {"error": "user does not own station"})
+        if not path.startswith(API_PREFIX + "/"):
+            return _json_reply(404, {"error": f"no such endpoint: {path}"})
+        try:
+            return _json_reply(200, routes.answer(self.show, path[len(API_PREFIX) + 1 :], query))
+        except ApiError as refusal:
+            return _json_reply(refusal.status, refusal.body())
+        except Exception:
+            log.exception("the sandbox failed to answer %s", path)
+            return _json_reply(500, {"error": "the sandbox failed to answer; see its log"})
+
+    def _cookie_accepted(self, cookie_header: str | None) -> bool:
+        for pair in (cookie_header or "").split(";"):
+            name, _, value = pair.strip().partition("=")
+            if name == COOKIE_NAME:
+                return hmac.compare_digest(value.encode("utf-8"), self._cookie)
+        return False
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
+        super().__init__(address, _Handler)
+        self.sandbox = sandbox
+
+    def handle_error(self, request, client_address) -> None:
+        # A client hanging up mid-answer is no news; the default prints a traceback to stderr.
+        log.debug("a connection from %s ended badly", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "AnchorSandbox/1.0"
+    timeout = REQUEST_TIMEOUT_SECONDS
+
+    def do_GET(self) -> None:
+        self._reply("GET")
+
+    def do_POST(self) -> None:
+        self._reply("POST")
+
+    def do_PUT(self) -> None:
+        self._reply("PUT")
+
+    def do_DELETE(self) -> None:
+        self._reply("DELETE")
+
+    def _reply(self, method: str) -> None:
+        reply = self.server.sandbox._respond(method, self.path, self.headers.get("Cookie"))
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args) -> None:
+        # The sandbox keeps quiet: its requests are in SandboxServer.requests instead.
+        pass
+
+
+def _json_reply(status: int, body) -> Reply:
+    return Reply(status, {"Content-Type": JSON_TYPE}, json.dumps(body).encode("utf-8"))
