@@ -190,3 +190,140 @@ def test_snapshots_replace_only_their_own_day(warehouse, instance):
         ("2026-01-01", 10),
         ("2026-01-02", 13),
     ]
+
+
+def test_a_column_missing_from_a_newer_answer_stays_and_reads_null(warehouse, instance):
+    answers = {
+        "2026-01-01": frame(date=pd.to_datetime(["2026-01-01"]), plays=[3], listeners=[2]),
+        "2026-01-02": frame(date=pd.to_datetime(["2026-01-02"]), plays=[5]),
+    }
+    plays = daily_plays_asset(answers)
+    run([plays], warehouse, instance, "2026-01-01")
+    run([plays], warehouse, instance, "2026-01-02")
+
+    assert [(plays, listeners) for _, plays, listeners in stored(warehouse)] == [(3, 2), (5, None)]
+
+
+def test_an_incompatible_type_fails_naming_both_types_and_keeps_the_rows(warehouse, instance):
+    answers = {
+        "2026-01-01": frame(date=pd.to_datetime(["2026-01-01"]), plays=[3], app=["Spotify"]),
+        "2026-01-02": frame(date=pd.to_datetime(["2026-01-02"]), plays=[5], app=[True]),
+    }
+    plays = daily_plays_asset(answers)
+    run([plays], warehouse, instance, "2026-01-01")
+
+    result = run([plays], warehouse, instance, "2026-01-02", raise_on_error=False)
+
+    assert not result.success
+    error = result.get_step_failure_events()[0].event_specific_data.error.to_string()
+    assert "column app of anchor.plays is stored as VARCHAR but the new answer holds BOOLEAN" in error
+    assert [(str(day), plays, app) for day, plays, app in stored(warehouse)] == [
+        ("2026-01-01", 3, "Spotify")
+    ]
+
+
+def test_the_stored_columns_go_into_the_materialization_so_drift_shows(warehouse, instance):
+    answers = {
+        "2026-01-01": frame(date=pd.to_datetime(["2026-01-01"]), plays=[3]),
+        "2026-01-02": frame(date=pd.to_datetime(["2026-01-02"]), plays=[5], listeners=[2]),
+    }
+    plays = daily_plays_asset(answers)
+    run([plays], warehouse, instance, "2026-01-01")
+    run([plays], warehouse, instance, "2026-01-02")
+
+    def columns(partition):
+        records = instance.fetch_materializations(plays.key, limit=10).records
+        materialization = next(
+            r.asset_materialization for r in records if r.asset_materialization.partition == partition
+        )
+        return [column.name for column in materialization.metadata["dagster/column_schema"].schema.columns]
+
+    assert columns("2026-01-01") == ["date", "plays"]
+    assert columns("2026-01-02") == ["date", "plays", "listeners"]
+
+
+LOCK_HOLDER = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("create schema if not exists anchor")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(warehouse, seconds):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, warehouse, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def run_waiting(assets, warehouse, instance, partition_key, seconds):
+    return materialize(
+        assets,
+        partition_key=partition_key,
+        instance=instance,
+        resources={
+            "io_manager": AnchorDuckDBIOManager(
+                database=warehouse, schema="anchor", lock_timeout_seconds=seconds
+            )
+        },
+        raise_on_error=False,
+    )
+
+
+def test_a_file_locked_by_another_process_fails_after_a_bounded_wait(warehouse, instance):
+    answers = {"2026-01-01": frame(date=pd.to_datetime(["2026-01-01"]), plays=[3])}
+    plays = daily_plays_asset(answers)
+    run([plays], warehouse, instance, "2026-01-01")
+    holder = hold_lock(warehouse, 30)
+    try:
+        answers["2026-01-01"] = frame(date=pd.to_datetime(["2026-01-01"]), plays=[4])
+        result = run_waiting([plays], warehouse, instance, "2026-01-01", seconds=1)
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert not result.success
+    error = result.get_step_failure_events()[0].event_specific_data.error.to_string()
+    assert f"the DuckDB file {warehouse} is locked by another process" in error
+    assert [plays for _, plays in stored(warehouse)] == [3]
+
+
+def test_a_lock_released_within_the_wait_lets_the_write_through(warehouse, instance):
+    answers = {"2026-01-01": frame(date=pd.to_datetime(["2026-01-01"]), plays=[3])}
+    plays = daily_plays_asset(answers)
+    holder = hold_lock(warehouse, 1.5)
+    try:
+        result = run_waiting([plays], warehouse, instance, "2026-01-01", seconds=30)
+    finally:
+        holder.wait()
+
+    assert result.success
+    assert [plays for _, plays in stored(warehouse)] == [3]
+
+
+def test_a_new_column_fails_the_column_schema_check_with_a_warning(warehouse, instance):
+    from dagster import AssetCheckSeverity, build_column_schema_change_checks
+
+    answers = {
+        "2026-01-01": frame(date=pd.to_datetime(["2026-01-01"]), plays=[3]),
+        "2026-01-02": frame(date=pd.to_datetime(["2026-01-02"]), plays=[5]),
+        "2026-01-03": frame(date=pd.to_datetime(["2026-01-03"]), plays=[5], listeners=[2]),
+    }
+    plays = daily_plays_asset(answers)
+    checks = build_column_schema_change_checks(assets=[plays])
+
+    outcomes = []
+    for day in answers:
+        result = run([plays, *checks], warehouse, instance, day)
+        (evaluation,) = result.get_asset_check_evaluations()
+        outcomes.append(evaluation.passed)
+
+    assert outcomes == [True, True, False]
+    assert evaluation.severity == AssetCheckSeverity.WARN
+    assert "Added columns: listeners" in evaluation.description

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import InputContext, MetadataValue, OutputContext, TableSchema
+from dagster import InputContext, MetadataValue, OutputContext, TableColumn, TableSchema
 from dagster._core.storage.db_io_manager import DbIOManager, TableSlice
 from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_pandas import DuckDBPandasIOManager, DuckDBPandasTypeHandler
@@ -50,15 +50,19 @@ class AnchorDuckDBTypeHandler(DuckDBPandasTypeHandler):
                 changes = ["created table"]
             _check_rows_fit_slice(connection, table_slice)
             deleted = _delete_replaced_rows(context, connection, table_slice)
-            sql.insert_by_name(
-                connection, table_slice, FRAME_VIEW, in_frame, sql.stored_columns(connection, table_slice)
-            )
-            total = connection.execute(f"select count(*) from {sql.table_name(connection, table_slice)}").fetchone()[0]
+            stored = sql.stored_columns(connection, table_slice)
+            sql.insert_by_name(connection, table_slice, FRAME_VIEW, in_frame, stored)
+            final = sql.stored_columns(connection, table_slice)
+            total = connection.execute(
+                f"select count(*) from {sql.table_name(connection, table_slice)}"
+            ).fetchone()[0]
         finally:
             connection.unregister(FRAME_VIEW)
         for change in changes:
             context.log.info(f"{table_slice.schema}.{table_slice.table}: {change}")
-        return _write_metadata(context, obj, deleted, total, changes)
+        metadata = _write_metadata(context, obj, deleted, total, changes)
+        metadata[COLUMN_SCHEMA] = MetadataValue.table_schema(_stored_schema(final, declared))
+        return metadata
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         if table_slice.partition_dimensions and not context.asset_partition_keys:
@@ -108,6 +112,18 @@ def _write_metadata(context: OutputContext, obj: pd.DataFrame, deleted: int, tot
     if changes and changes != ["created table"]:
         metadata["schema_changes"] = MetadataValue.text("; ".join(changes))
     return metadata
+
+
+def _stored_schema(stored: dict[str, str], declared: TableSchema | None) -> TableSchema:
+    """The table's columns as stored now, so that a change between two materializations shows
+    (and fails the column schema checks); declared columns keep their descriptions."""
+    described = {column.name: column.description for column in declared.columns} if declared else {}
+    return TableSchema(
+        columns=[
+            TableColumn(name, kind, description=described.get(name) or "added by a newer answer")
+            for name, kind in stored.items()
+        ]
+    )
 
 
 class TransactionalDuckDbClient(DuckDbClient):
