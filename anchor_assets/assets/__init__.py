@@ -4,9 +4,11 @@ import warnings
 
 from dagster import BetaWarning
 
-# Single-run backfills are what let a daily asset fetch a span of days in one call; Dagster
-# still marks backfill_policy as beta and would say so once per asset on every load.
-warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
+# Single-run backfills (a span of days in one call) and column schema checks are features this
+# project relies on; Dagster still marks both beta and would say so on every load.
+warnings.filterwarnings(
+    "ignore", category=BetaWarning, message=".*(backfill_policy|build_column_schema_change_checks)"
+)
 
 from anchor_assets.assets.episodes import episode_assets  # noqa: E402
 from anchor_assets.assets.station_daily import station_daily_assets  # noqa: E402
