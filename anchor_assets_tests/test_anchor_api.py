@@ -433,6 +433,25 @@ def test_a_login_page_instead_of_json_says_the_session_expired(api, sandbox, war
     assert_cookie_hidden(failure.value, warnings)
 
 
+def test_a_json_answer_cut_short_is_retried_and_gives_up_only_if_it_stays_cut(sandbox, warnings):
+    api = make_api(sandbox.base_url, max_attempts=3)
+    api.station_id()
+    cut_short = '{"stationId": 4242424, "kind": "totalPlays", "data": {"rows": ['
+    sandbox.fail_next(TOTAL_PLAYS_PATH, 200, body=cut_short)
+    assert api.total_plays()["data"]["rows"] == [sandbox.show.total_plays()]
+
+    sandbox.fail_next(TOTAL_PLAYS_PATH, 200, body=cut_short, times=3)
+    with pytest.raises(RetriesExhaustedError) as failure:
+        api.total_plays()
+
+    assert str(failure.value) == (
+        f"gave up on {TOTAL_PLAYS_PATH} after 3 attempts; the last one failed with a JSON answer"
+        " that was cut short or garbled: the API is down or overloaded, try again later"
+    )
+    assert sandbox.request_count(TOTAL_PLAYS_PATH) == 2 + 3
+    assert_cookie_hidden(failure.value, warnings)
+
+
 def test_json_of_the_wrong_shape_names_the_endpoint(api, sandbox, warnings):
     api.station_id()
     sandbox.fail_next(TOTAL_PLAYS_PATH, 200, body="[1, 2, 3]")

@@ -1,6 +1,7 @@
 """The sandbox API keeps the contract the client is written against, over real HTTP."""
 
 import base64
+import http.client
 import json
 import math
 import re
@@ -9,6 +10,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +25,7 @@ from anchor_assets.sandbox import (
     SandboxServer,
 )
 from anchor_assets.sandbox.catalogue import DRAFT, SCHEDULED
+from anchor_assets.sandbox.server import API_PREFIX
 
 S = SANDBOX_STATION_ID
 RECORDED = Path(__file__).parent / "fixtures" / "anchor"
@@ -646,6 +649,106 @@ def test_fail_next_answers_the_next_matching_requests_with_the_fault(sandbox):
     assert login_page.status_code == 200
     assert login_page.headers["Content-Type"].startswith("text/html")
     assert sandbox.request_count("totalPlays") == 3
+
+
+def test_fail_next_can_let_the_first_matching_requests_through(sandbox):
+    sandbox.fail_next("playsByApp", 503, times=2, after=2)
+    path = f"analytics/station/{S}/playsByApp"
+    day = sandbox.show.today - 10 * DAY
+
+    statuses = [get(sandbox, path, **days_range(day, day)).status_code for _ in range(5)]
+    unmatched = get(sandbox, f"analytics/station/{S}/playsByGender", **days_range(day, day))
+
+    assert statuses == [200, 200, 503, 503, 200]
+    assert unmatched.status_code == 200
+
+
+def test_a_delayed_answer_comes_after_a_short_timeout_and_the_next_one_on_time(sandbox):
+    sandbox.fail_next("totalPlays", delay_seconds=0.5)
+    path = f"{sandbox.base_url}/analytics/station/{S}/totalPlays"
+    ask = partial(requests.get, path, params={"isMumsCompatible": "true"},
+                  headers={"Cookie": f"anchorpw_s={SANDBOX_COOKIE}"})  # fmt: skip
+
+    with pytest.raises(requests.Timeout):
+        ask(timeout=0.2)
+    started = time.perf_counter()
+    on_time = ask(timeout=0.2)
+
+    assert time.perf_counter() - started < 0.2
+    assert on_time.json()["data"]["rows"] == [sandbox.show.total_plays()]
+    assert [r.status for r in sandbox.requests] == [200, 200]
+
+
+def test_a_cut_answer_sends_the_headers_and_the_start_of_the_real_body_then_hangs_up(sandbox):
+    path = f"{API_PREFIX}/analytics/station/{S}/totalPlays?isMumsCompatible=true"
+    whole = raw_get(sandbox, path)
+    sandbox.fail_next("totalPlays", cut_after_bytes=10)
+    connection = http.client.HTTPConnection(sandbox.host, sandbox.port, timeout=10)
+    connection.request("GET", path, headers={"Cookie": f"anchorpw_s={SANDBOX_COOKIE}"})
+    response = connection.getresponse()
+
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        response.read()
+
+    assert response.status == 200
+    assert int(response.headers["Content-Length"]) == len(whole) > 10
+    assert cut.value.partial == whole[:10]
+    assert raw_get(sandbox, path) == whole
+
+
+def raw_get(sandbox, path: str) -> bytes:
+    connection = http.client.HTTPConnection(sandbox.host, sandbox.port, timeout=10)
+    connection.request("GET", path, headers={"Cookie": f"anchorpw_s={SANDBOX_COOKIE}"})
+    return connection.getresponse().read()
+
+
+@pytest.mark.parametrize(
+    "body, headers, content_type",
+    [
+        ('{"stationId": 4242424, "data": {"rows": [12', {}, "application/json"),
+        ("upstream connect error", {"Content-Type": "text/plain"}, "text/plain"),
+        ("<html><body>Log in</body></html>", {}, "text/html"),
+    ],
+)
+def test_a_faulty_body_comes_whole_with_its_content_type(sandbox, body, headers, content_type):
+    sandbox.fail_next("audienceSize", 200, headers=headers, body=body)
+    response = get(sandbox, f"analytics/station/{S}/audienceSize")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(content_type)
+    assert response.text == body
+    with pytest.raises(ValueError):
+        response.json()
+
+
+def test_an_expired_cookie_is_refused_on_every_path_from_then_on(sandbox):
+    sandbox.expire_cookie_after(3)
+    sandbox.fail_next("uniqueListeners", 503)
+    paths = ["totalPlays", "uniqueListeners", "audienceSize", "totalPlays", "audienceSize"]
+
+    statuses = [get(sandbox, f"analytics/station/{S}/{path}").status_code for path in paths]
+    episode = sandbox.show.published_episodes[0]
+    refusal = get(sandbox, f"analytics/episode/{episode.episode_id}/performance")
+
+    # The 503 counts: the cookie expires after three requests, whatever answered them.
+    assert statuses == [200, 503, 200, 401, 401]
+    assert refusal.status_code == 401 and "expired" in refusal.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"status": 99},
+        {"status": 503, "times": 0},
+        {"status": 503, "after": -1},
+        {"delay_seconds": -1},
+        {"body": "<html></html>"},
+        {},
+    ],
+)
+def test_fail_next_refuses_a_fault_it_cannot_make(sandbox, arguments):
+    with pytest.raises(ValueError):
+        sandbox.fail_next("totalPlays", **arguments)
 
 
 def test_requests_at_the_same_time_are_all_answered_and_recorded(sandbox):

@@ -164,7 +164,8 @@ class RetryAfterTooLongError(AnchorApiError):
 
 
 class RetriesExhaustedError(AnchorApiError):
-    """Every attempt at a request failed with a passing fault (5xx, 429, timeout, lost link)."""
+    """Every attempt at a request failed with a passing fault (5xx, 429, timeout, lost link,
+    JSON cut short)."""
 
     def __init__(self, endpoint: str, last_failure: str, attempts: int) -> None:
         super().__init__(endpoint, last_failure, attempts)
@@ -180,7 +181,8 @@ class RetriesExhaustedError(AnchorApiError):
 
 
 class TransientFailure(AnchorApiError):
-    """One attempt failed in a way that may pass (5xx, 429, timeout, lost link): retry it.
+    """One attempt failed in a way that may pass (5xx, 429, timeout, lost link, JSON cut short):
+    retry it.
 
     The retry policy raises ``RetriesExhaustedError`` in its place once attempts run out.
     """

@@ -130,7 +130,11 @@ def _decoded_json(response: requests.Response, endpoint: str) -> Any:
     try:
         return response.json()
     except ValueError:  # requests' JSONDecodeError is a ValueError
-        content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    # JSON that does not parse was cut short on its way (a proxy, a server restarting): the next
+    # try usually gets all of it. A page of another type is the login page of a lost session.
+    if content_type == "application/json" or content_type.endswith("+json"):
+        raise TransientFailure(endpoint, "a JSON answer that was cut short or garbled")
     raise NotJsonError(endpoint, response.status_code, content_type)
 
 

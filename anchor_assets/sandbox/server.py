@@ -2,7 +2,9 @@
 
 The server checks what the real API checks (the anchorpw_s cookie, isMumsCompatible=true),
 answers from a FictionalShow, records every request for tests (path and query, never the
-cookie), and can be told to fail the next requests to a path, for testing retries.
+cookie), and can be told to misbehave on the next requests to a path, for testing how the client
+copes: another status, another body, an answer that comes too late or breaks off, or a cookie that
+expires in the middle of a run.
 """
 
 import hmac
@@ -10,7 +12,9 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -44,18 +48,36 @@ class RecordedRequest:
     status: int
 
 
+# What the API says when a session has expired; expire_cookie_after() answers with it too.
+EXPIRED_COOKIE_ERROR = {"error": "the anchorpw_s cookie is missing or has expired"}
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    # Sent after the headers in place of the body, before hanging up: a connection that drops.
+    cut_after_bytes: int | None = None
 
 
 @dataclass
 class _Fault:
+    """How to misbehave on requests whose path holds path_fragment: answer with ``reply`` (None:
+    the real answer) after delay_seconds, cut after cut_after_bytes of its body if set."""
+
     path_fragment: str
-    reply: Reply
-    times_left: int
+    reply: Reply | None
+    delay_seconds: float
+    cut_after_bytes: int | None
+    let_through: int
+    times_left: int | None  # None: for ever
+
+    def applied_to(self, real_answer: Callable[[], Reply]) -> Reply:
+        reply = self.reply or real_answer()
+        if self.cut_after_bytes is None:
+            return reply
+        return replace(reply, cut_after_bytes=min(self.cut_after_bytes, len(reply.body) - 1))
 
 
 class SandboxServer:
@@ -149,49 +171,82 @@ class SandboxServer:
     def fail_next(
         self,
         path_fragment: str,
-        status: int,
+        status: int | None = None,
         times: int = 1,
         headers: dict[str, str] | None = None,
         body: str | None = None,
+        *,
+        after: int = 0,
+        delay_seconds: float = 0.0,
+        cut_after_bytes: int | None = None,
     ) -> None:
-        """Answer the next ``times`` requests whose path holds path_fragment with ``status``,
-        ``headers`` and ``body`` instead, e.g. 429 with Retry-After, 503, or 200 with an HTML
-        login page. Without a body the answer is a short JSON error."""
-        if not 100 <= status <= 599 or times < 1:
-            raise ValueError(f"need a status from 100 to 599 and times >= 1, not {status}, {times}")
-        if body is None:
-            body = json.dumps({"error": f"sandbox fault: status {status}"})
-        content_type = HTML_TYPE if body.lstrip().startswith("<") else JSON_TYPE
-        reply = Reply(status, {"Content-Type": content_type, **(headers or {})}, body.encode())
+        """Misbehave on the next ``times`` requests whose path holds path_fragment, once
+        ``after`` of them have been answered as usual.
+
+        With a status, answer with it, ``headers`` and ``body`` (by default a short JSON
+        error): 429 with or without Retry-After, 503, 200 with an HTML login page, a JSON body
+        that breaks off. ``delay_seconds`` waits before answering (beyond the client's timeout:
+        a timeout). ``cut_after_bytes`` sends the headers and only that much of the body, then
+        hangs up. Without a status, the delay or the cut applies to the real answer.
+        """
+        if status is not None and not 100 <= status <= 599:
+            raise ValueError(f"status must be from 100 to 599, not {status}")
+        if times < 1 or after < 0 or delay_seconds < 0 or (cut_after_bytes or 0) < 0:
+            raise ValueError("times must be at least 1; after, delays and cuts not negative")
+        if status is None and (headers or body is not None):
+            raise ValueError("headers and a body need a status to answer with")
+        if status is None and not delay_seconds and cut_after_bytes is None:
+            raise ValueError("say what goes wrong: a status, delay_seconds or cut_after_bytes")
+        reply = None if status is None else _fault_reply(status, headers or {}, body)
+        self._add_fault(_Fault(path_fragment, reply, delay_seconds, cut_after_bytes, after, times))
+
+    def expire_cookie_after(self, requests: int) -> None:
+        """Refuse the cookie with 401 from the request after the next ``requests`` on, whatever
+        their path, as the API does when a session expires in the middle of a run."""
+        if requests < 0:
+            raise ValueError(f"requests must not be negative, not {requests}")
+        expired = _json_reply(401, EXPIRED_COOKIE_ERROR)
+        self._add_fault(_Fault("", expired, 0.0, None, let_through=requests, times_left=None))
+
+    def _add_fault(self, fault: _Fault) -> None:
         with self._lock:
-            self._faults.append(_Fault(path_fragment, reply, times))
+            self._faults.append(fault)
 
     def _respond(self, method: str, target: str, cookie_header: str | None) -> Reply:
         url = urlsplit(target)
         path = unquote(url.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        reply = self._take_fault(path) or self._answer(method, path, query, cookie_header)
+        fault = self._take_fault(path)
+        real_answer = partial(self._answer, method, path, query, cookie_header)
+        reply = fault.applied_to(real_answer) if fault else real_answer()
         with self._lock:
             self._requests.append(RecordedRequest(method, path, query, reply.status))
-        if self.latency_seconds:
-            time.sleep(self.latency_seconds)
+        delay = self.latency_seconds + (fault.delay_seconds if fault else 0.0)
+        if delay:
+            time.sleep(delay)
         return reply
 
-    def _take_fault(self, path: str) -> Reply | None:
+    def _take_fault(self, path: str) -> _Fault | None:
+        """The first fault due for this request; every matching fault counts it towards its
+        ``after``."""
+        due = None
         with self._lock:
-            for fault in self._faults:
-                if fault.path_fragment in path:
-                    fault.times_left -= 1
-                    if not fault.times_left:
-                        self._faults.remove(fault)
-                    return fault.reply
-        return None
+            for fault in [f for f in self._faults if f.path_fragment in path]:
+                if fault.let_through:
+                    fault.let_through -= 1
+                elif due is None:
+                    due = fault
+            if due is not None and due.times_left is not None:
+                due.times_left -= 1
+                if not due.times_left:
+                    self._faults.remove(due)
+        return due
 
     def _answer(self, method: str, path: str, query: dict, cookie_header: str | None) -> Reply:
         if method != "GET":
             return _json_reply(405, {"error": f"the API answers GET, not {method}"})
         if not self._cookie_accepted(cookie_header):
-            return _json_reply(401, {"error": "the anchorpw_s cookie is missing or has expired"})
+            return _json_reply(401, EXPIRED_COOKIE_ERROR)
         if query.get("isMumsCompatible") != "true":
             return _json_reply(403, {"error": "user does not own station"})
         if not path.startswith(API_PREFIX + "/"):
@@ -247,11 +302,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.cut_after_bytes is None:
+            self.wfile.write(reply.body)
+            return
+        # Fewer bytes than Content-Length promised, then the connection closes.
+        self.wfile.write(reply.body[: reply.cut_after_bytes])
+        self.close_connection = True
 
     def log_message(self, format: str, *args) -> None:
         # The sandbox keeps quiet: its requests are in SandboxServer.requests instead.
         pass
+
+
+def _fault_reply(status: int, headers: dict[str, str], body: str | None) -> Reply:
+    if body is None:
+        body = json.dumps({"error": f"sandbox fault: status {status}"})
+    content_type = HTML_TYPE if body.lstrip().startswith("<") else JSON_TYPE
+    return Reply(status, {"Content-Type": content_type, **headers}, body.encode("utf-8"))
 
 
 def _json_reply(status: int, body) -> Reply:
