@@ -1,17 +1,31 @@
 """The episode list, and each episode's figures, partitioned by its numeric episode id."""
 
+from collections.abc import Iterable
+
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetIn,
     BackfillPolicy,
+    DagsterInstance,
     MetadataValue,
     asset,
 )
 
-from anchor_assets.assets.common import KEY_PREFIX, KINDS, between, concat, episode_table, table_metadata
+from anchor_assets.assets.common import (
+    API_POOL,
+    KEY_PREFIX,
+    KINDS,
+    between,
+    concat,
+    episode_table,
+    stored_table,
+    table_metadata,
+)
+from anchor_assets.assets.fetching import fetch_each
 from anchor_assets.days import last_complete_day, utc_today
 from anchor_assets.partitions import episode_partitions
+from anchor_assets.plots import plot_metadata
 from anchor_assets.resources.anchor_api import AnchorApi
 from anchor_assets.transforms import (
     episode_aggregated_performance_table,
@@ -20,34 +34,101 @@ from anchor_assets.transforms import (
     episode_performance_table,
     episode_plays_table,
 )
+from anchor_assets.transforms.episodes import with_gone_episodes
 from anchor_assets.transforms.schemas import empty_frame
 
 GROUP = "episodes"
 # Episodes per run when a backfill covers many: each run loads the episode list once.
 EPISODES_PER_RUN = 50
 
+# Materialization metadata of anchor/episodes: the UTC day each listed episode went out (null
+# while not out), which the episode refresh schedule reads to tell young episodes from old.
+PUBLISH_DAYS = "anchor/publish_days"
+
 
 class UnknownEpisodeError(LookupError):
     """An episode partition whose id is not in the stored episode list."""
 
 
-@asset(key_prefix=KEY_PREFIX, group_name=GROUP, kinds=KINDS, metadata=table_metadata("episodes"))
+class EmptyEpisodeListError(RuntimeError):
+    """The episode list came back empty while episodes are known: a fault of the API, most
+    likely, rather than every episode gone at once."""
+
+
+@asset(
+    key_prefix=KEY_PREFIX,
+    group_name=GROUP,
+    kinds=KINDS,
+    pool=API_POOL,
+    metadata=table_metadata("episodes"),
+)
 def episodes(context: AssetExecutionContext, anchor_api: AnchorApi) -> pd.DataFrame:
-    """Every episode of the show, drafts and scheduled ones included; adds a partition for each."""
-    frame = episode_list_table(anchor_api.episodes())
-    known = set(context.instance.get_dynamic_partitions(episode_partitions.name))
-    new_ids = [str(episode_id) for episode_id in frame["episode_id"] if str(episode_id) not in known]
-    if new_ids:
-        context.instance.add_dynamic_partitions(episode_partitions.name, new_ids)
-    context.log.info(f"{len(frame)} episodes, {len(new_ids)} new")
-    context.add_output_metadata({"new_episodes": MetadataValue.int(len(new_ids))})
+    """Every episode of the show, drafts and scheduled ones included, and those that left the
+    list (is_gone); each listed episode has a partition, a gone one's partition is removed."""
+    listed = episode_list_table(anchor_api.episodes())
+    frame = with_gone_episodes(listed, stored_table(context), utc_today())
+    new_keys, gone_keys = sync_episode_partitions(context.instance, listed["episode_id"])
+    gone_count = int(frame["is_gone"].sum())
+    context.log.info(
+        f"{len(listed)} episodes listed, {len(new_keys)} new; {gone_count} gone"
+        + (f", partitions removed: {', '.join(gone_keys)}" if gone_keys else "")
+    )
+    context.add_output_metadata(
+        {
+            "new_episodes": MetadataValue.int(len(new_keys)),
+            "gone_episodes": MetadataValue.int(gone_count),
+            PUBLISH_DAYS: MetadataValue.json(_publish_days(listed)),
+        }
+    )
     return frame
+
+
+def partition_changes(
+    listed_ids: Iterable, known_keys: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """The partition keys to add (listed episodes without one, in the list's order) and to
+    remove (episodes no longer listed), given the listed episode ids and the existing keys."""
+    listed = list(dict.fromkeys(str(episode_id) for episode_id in listed_ids))
+    known = list(known_keys)
+    if known and not listed:
+        raise EmptyEpisodeListError(
+            f"the episode list came back empty although {len(known)} episodes have a partition;"
+            " nothing was changed. Try again later; if the show really has no episode left,"
+            " delete the anchor_episodes partitions in the UI."
+        )
+    known_set, listed_set = set(known), set(listed)
+    new_keys = [key for key in listed if key not in known_set]
+    gone_keys = [key for key in known if key not in listed_set]
+    return new_keys, gone_keys
+
+
+def sync_episode_partitions(
+    instance: DagsterInstance, listed_ids: Iterable
+) -> tuple[list[str], list[str]]:
+    """Gives every listed episode a partition and removes those of episodes no longer listed,
+    so that no backfill or schedule asks the API for them; their stored rows stay."""
+    known = instance.get_dynamic_partitions(episode_partitions.name)
+    new_keys, gone_keys = partition_changes(listed_ids, known)
+    if new_keys:
+        instance.add_dynamic_partitions(episode_partitions.name, new_keys)
+    for key in gone_keys:
+        instance.delete_dynamic_partition(episode_partitions.name, key)
+    return new_keys, gone_keys
+
+
+def _publish_days(listed: pd.DataFrame) -> dict[str, str | None]:
+    days = listed["published_at"].dt.strftime("%Y-%m-%d")
+    return {
+        str(episode_id): None if pd.isna(day) else day
+        for episode_id, day in zip(listed["episode_id"], days)
+    }
 
 
 per_episode = dict(
     key_prefix=KEY_PREFIX,
     group_name=GROUP,
     kinds=KINDS,
+    pool=API_POOL,
     partitions_def=episode_partitions,
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=EPISODES_PER_RUN),
     ins={"episode_list": AssetIn(key=[KEY_PREFIX, "episodes"])},
@@ -64,6 +145,14 @@ def _chosen_episodes(context: AssetExecutionContext, episode_list: pd.DataFrame)
             f"episode ids {missing} are not in the stored episode list: materialize"
             " anchor/episodes first, or delete these partitions if the episodes were removed."
         )
+    # Writing this run's partitions replaces their rows: fetching nothing for a gone episode
+    # would wipe what is kept of it, so the run stops before asking anything.
+    gone = sorted(chosen.loc[_is_gone(chosen), "episode_id"])
+    if gone:
+        raise UnknownEpisodeError(
+            f"episode ids {gone} have left the show's episode list (anchor/episodes marks them"
+            " gone); their stored rows are kept and they are no longer fetched. Leave them out."
+        )
     titles = ", ".join(str(title) for title in chosen["title"].head(5))
     context.add_output_metadata({"episodes": MetadataValue.text(titles)})
     return chosen
@@ -75,14 +164,27 @@ def episode_plays(
 ) -> pd.DataFrame:
     """Plays of an episode on each UTC day since it was published, to the last complete day."""
     last = last_complete_day(utc_today())
-    frames = []
-    for episode in _chosen_episodes(context, episode_list).itertuples():
-        first = _first_day(episode)
-        if first is None or first > last:
-            continue
-        body = anchor_api.episode_plays(episode.episode_id, first, last)
-        frames.append(between(episode_plays_table(body, episode.episode_id), first, last))
-    return concat(frames, empty_frame("episode_plays"))
+    first_days = [
+        (episode.episode_id, first)
+        for episode in _chosen_episodes(context, episode_list).itertuples()
+        if (first := _first_day(episode)) is not None and first <= last
+    ]
+
+    def plays_of(episode_first_day) -> pd.DataFrame:
+        episode_id, first = episode_first_day
+        body = anchor_api.episode_plays(episode_id, first, last)
+        return between(episode_plays_table(body, episode_id), first, last)
+
+    frame = concat(fetch_each(first_days, plays_of), empty_frame("episode_plays"))
+    context.add_output_metadata(plot_metadata(frame, "date", "plays", "Plays per day", "episode_id"))
+    return frame
+
+
+def _is_gone(episode_list: pd.DataFrame) -> pd.Series:
+    # A list stored before episodes could leave it has no is_gone column: none of them is gone.
+    if "is_gone" not in episode_list:
+        return pd.Series(False, index=episode_list.index)
+    return episode_list["is_gone"].fillna(False).astype(bool)
 
 
 def _first_day(episode):
@@ -96,11 +198,17 @@ def episode_performance(
     context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
 ) -> pd.DataFrame:
     """How many listeners are still listening at each second of an episode."""
-    frames = [
-        episode_performance_table(anchor_api.episode_performance(episode_id), episode_id)
-        for episode_id in _chosen_episodes(context, episode_list)["episode_id"]
-    ]
-    return concat(frames, empty_frame("episode_performance"))
+    frames = fetch_each(
+        list(_chosen_episodes(context, episode_list)["episode_id"]),
+        lambda episode_id: episode_performance_table(
+            anchor_api.episode_performance(episode_id), episode_id
+        ),
+    )
+    frame = concat(frames, empty_frame("episode_performance"))
+    context.add_output_metadata(
+        plot_metadata(frame, "second", "listeners", "Listeners still in, by second", "episode_id")
+    )
+    return frame
 
 
 @asset(**per_episode, metadata=episode_table("episode_aggregated_performance"))
@@ -108,12 +216,12 @@ def episode_aggregated_performance(
     context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
 ) -> pd.DataFrame:
     """Share of listeners who reach a quarter, half, three quarters and the end, and the average listen."""
-    frames = [
-        episode_aggregated_performance_table(
+    frames = fetch_each(
+        list(_chosen_episodes(context, episode_list)["episode_id"]),
+        lambda episode_id: episode_aggregated_performance_table(
             anchor_api.episode_aggregated_performance(episode_id), episode_id
-        )
-        for episode_id in _chosen_episodes(context, episode_list)["episode_id"]
-    ]
+        ),
+    )
     return concat(frames, empty_frame("episode_aggregated_performance"))
 
 
@@ -122,10 +230,12 @@ def episode_metadata(
     context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
 ) -> pd.DataFrame:
     """An episode's details from its overview: description, audio, links, publishing state."""
-    frames = [
-        episode_metadata_table(anchor_api.episode_overview(episode_id), episode_id)
-        for episode_id in _chosen_episodes(context, episode_list)["episode_id"]
-    ]
+    frames = fetch_each(
+        list(_chosen_episodes(context, episode_list)["episode_id"]),
+        lambda episode_id: episode_metadata_table(
+            anchor_api.episode_overview(episode_id), episode_id
+        ),
+    )
     return concat(frames, empty_frame("episode_metadata"))
 
 

@@ -3,9 +3,19 @@
 from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, MaterializeResult, asset
 import pandas as pd
 
-from anchor_assets.assets.common import KEY_PREFIX, KINDS, between, concat, daily_table, window_metadata
+from anchor_assets.assets.common import (
+    API_POOL,
+    KEY_PREFIX,
+    KINDS,
+    between,
+    concat,
+    daily_table,
+    window_metadata,
+)
+from anchor_assets.assets.fetching import fetch_each
 from anchor_assets.days import each_day, window_days
 from anchor_assets.partitions import daily_partitions
+from anchor_assets.plots import plot_metadata
 from anchor_assets.resources.anchor_api import AnchorApi
 from anchor_assets.transforms import plays_by_episode_table, plays_table, share_table
 from anchor_assets.transforms.schemas import empty_frame
@@ -18,6 +28,7 @@ daily_asset = dict(
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     kinds=KINDS,
+    pool=API_POOL,
 )
 
 
@@ -27,6 +38,7 @@ def plays(context: AssetExecutionContext, anchor_api: AnchorApi) -> pd.DataFrame
     first, last = window_days(context.partition_time_window)
     frame = between(plays_table(anchor_api.plays(first, last)), first, last)
     context.add_output_metadata(window_metadata(first, last))
+    context.add_output_metadata(plot_metadata(frame, "date", "plays", "Plays per day"))
     return frame
 
 
@@ -45,10 +57,10 @@ def _share_asset(table: str, label_column: str, fetch: str, description: str) ->
     @asset(name=table, description=description, **daily_asset, metadata=daily_table(table))
     def shares_per_day(context: AssetExecutionContext, anchor_api: AnchorApi) -> pd.DataFrame:
         first, last = window_days(context.partition_time_window)
-        frames = [
-            share_table(getattr(anchor_api, fetch)(day, day), day, label_column)
-            for day in each_day(first, last)
-        ]
+        frames = fetch_each(
+            each_day(first, last),
+            lambda day: share_table(getattr(anchor_api, fetch)(day, day), day, label_column),
+        )
         context.add_output_metadata(window_metadata(first, last))
         return concat(frames, empty_frame(table))
 

@@ -6,8 +6,10 @@ import pandas as pd
 
 from dagster import AssetExecutionContext, AssetOut, Output, asset, multi_asset
 
-from anchor_assets.assets.common import KEY_PREFIX, KINDS, concat, snapshot_table
+from anchor_assets.assets.common import API_POOL, KEY_PREFIX, KINDS, concat, snapshot_table
+from anchor_assets.assets.fetching import fetch_each
 from anchor_assets.days import last_complete_day, utc_today
+from anchor_assets.plots import plot_metadata
 from anchor_assets.resources.anchor_api import AnchorApi
 from anchor_assets.transforms import (
     audience_size_table,
@@ -24,7 +26,7 @@ GROUP = "station_totals"
 # The impressions endpoint only answers for a window of exactly 29 days.
 IMPRESSIONS_WINDOW_DAYS = 29
 
-snapshot_asset = dict(key_prefix=KEY_PREFIX, group_name=GROUP, kinds=KINDS)
+snapshot_asset = dict(key_prefix=KEY_PREFIX, group_name=GROUP, kinds=KINDS, pool=API_POOL)
 
 
 @asset(**snapshot_asset, metadata=snapshot_table("total_plays"))
@@ -53,6 +55,7 @@ def audience_size(anchor_api: AnchorApi) -> pd.DataFrame:
 
 @multi_asset(
     group_name=GROUP,
+    pool=API_POOL,
     outs={
         "plays_by_geo": AssetOut(
             key_prefix=KEY_PREFIX,
@@ -72,10 +75,12 @@ def plays_by_geo(context: AssetExecutionContext, anchor_api: AnchorApi):
     """Countries first, then the regions of every country the first answer named."""
     today = utc_today()
     countries = plays_by_geo_table(anchor_api.plays_by_geo(), today)
-    regions = [
-        plays_by_geo_city_table(anchor_api.plays_by_geo_region(country), country, today)
-        for country in countries["country"]
-    ]
+    regions = fetch_each(
+        list(countries["country"]),
+        lambda country: plays_by_geo_city_table(
+            anchor_api.plays_by_geo_region(country), country, today
+        ),
+    )
     context.log.info(f"fetched the regions of {len(countries)} countries")
     yield Output(countries, "plays_by_geo")
     yield Output(concat(regions, empty_frame("plays_by_geo_city")), "plays_by_geo_city")
@@ -89,6 +94,7 @@ def _impressions_out(table: str, description: str) -> AssetOut:
 
 @multi_asset(
     group_name=GROUP,
+    pool=API_POOL,
     outs={
         "impressions": _impressions_out(
             "impressions", "Times the show was seen on Spotify over the 29 days to the last complete day."
@@ -111,6 +117,8 @@ def impressions(context: AssetExecutionContext, anchor_api: AnchorApi):
     first = last - timedelta(days=IMPRESSIONS_WINDOW_DAYS - 1)
     tables = impressions_tables(anchor_api.impressions(last), today, first, last)
     context.log.info(f"fetched impressions for {first} to {last}")
+    plot = plot_metadata(tables["daily_impressions"], "date", "impressions", "Impressions per day")
+    context.add_output_metadata(plot, output_name="daily_impressions")
     for table, frame in tables.items():
         yield Output(frame, table)
 

@@ -1,5 +1,6 @@
 """Tables about single episodes: the episode list, their plays, drop-off and metadata."""
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -67,10 +68,31 @@ METRIC_HEADERS = {"Metric": "metric", "Value": "value"}
 def episode_list_table(items: Any) -> pd.DataFrame:
     """The show's episodes, one row each, from the items of all episode list pages."""
     kind = "episodePage"
-    episodes = records_frame(items, kind, "episode items", EPISODE_FIELDS)
+    episodes = records_frame(items, kind, "episode items", EPISODE_FIELDS).assign(is_gone=False)
     episodes = typed_frame(episodes, "episodes", kind)
     episodes["duration_seconds"] = episodes["duration_seconds"] / MILLISECONDS_PER_SECOND
     return episodes
+
+
+def with_gone_episodes(
+    listed: pd.DataFrame, stored: pd.DataFrame | None, today: date
+) -> pd.DataFrame:
+    """The listed episodes, then every stored episode the list no longer has, kept as it was
+    last seen and marked gone since the first day it was missing.
+
+    ``stored`` is the table as the previous materialization left it (None before the first one);
+    a table stored before the gone columns existed counts as having no gone episode.
+    """
+    if stored is None or stored.empty:
+        return listed
+    stored = typed_frame(stored, "episodes", "stored episodes")
+    gone = stored[~stored["episode_id"].isin(listed["episode_id"])]
+    already_gone = gone["is_gone"].fillna(False).astype(bool)
+    gone = gone.assign(
+        is_gone=True,
+        gone_since=gone["gone_since"].where(already_gone, pd.Timestamp(today)),
+    )
+    return typed_frame(pd.concat([listed, gone], ignore_index=True), "episodes", "stored episodes")
 
 
 def episode_plays_table(body: Any, episode_id: int) -> pd.DataFrame:

@@ -60,6 +60,12 @@ TABLE_SCHEMAS: dict[str, TableSchema] = {
         ("download_url", "VARCHAR", "Where the audio can be downloaded; empty while scheduled."),
         ("spotify_episode_uri", "VARCHAR", "Spotify URI of the episode (spotify:episode:...)."),
         ("spotify_show_uri", "VARCHAR", "Spotify URI of the show (spotify:show:...)."),
+        (
+            "is_gone",
+            "BOOLEAN",
+            "Whether the episode has left the show's episode list; its stored rows are kept.",
+        ),
+        ("gone_since", "DATE", "First day (UTC) the episode was missing from the list."),
     ),
     "episode_plays": _schema(
         _EPISODE_ID,
