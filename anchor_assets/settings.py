@@ -2,9 +2,10 @@
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
+from anchor_assets.days import last_complete_day, utc_today
 from anchor_assets.resources.errors import AnchorSettingError
 from anchor_assets.resources.settings import checked_base_url, checked_cookie, checked_webstation_id
 
@@ -61,10 +62,12 @@ def _start_date(text: str | None) -> date:
             f"ANCHOR_START_DATE={text!r} is not a date: write the first day to keep as YYYY-MM-DD,"
             " for example 2024-01-01."
         ) from None
-    if value > datetime.now(timezone.utc).date():
+    # The newest daily partition is the last complete day (see days.py).
+    if value > last_complete_day(utc_today()):
         raise SettingError(
-            f"ANCHOR_START_DATE={text} lies in the future: set it to the first day of your show's"
-            " history, or unset it to start at 2024-01-01."
+            f"ANCHOR_START_DATE={text} lies after the last complete day, so there would be no day"
+            " to fetch: set it to the first day of your show's history, or unset it to start at"
+            " 2024-01-01."
         )
     return value
 

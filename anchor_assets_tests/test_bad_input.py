@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
@@ -18,6 +18,7 @@ from anchor_assets.storage.io_manager import AnchorDuckDBIOManager
 
 GOOD = {"ANCHOR_WEBSTATION_ID": "5a1d0c4f", "ANCHOR_PW_S": "a-cookie"}
 TOMORROW = (date.today() + timedelta(days=2)).isoformat()
+TODAY = datetime.now(timezone.utc).date().isoformat()
 
 
 @pytest.mark.parametrize(
@@ -25,7 +26,8 @@ TOMORROW = (date.today() + timedelta(days=2)).isoformat()
     [
         ({"ANCHOR_START_DATE": "last spring"}, "ANCHOR_START_DATE='last spring' is not a date"),
         ({"ANCHOR_START_DATE": "2024-02-30"}, "ANCHOR_START_DATE='2024-02-30' is not a date"),
-        ({"ANCHOR_START_DATE": TOMORROW}, f"ANCHOR_START_DATE={TOMORROW} lies in the future"),
+        ({"ANCHOR_START_DATE": TOMORROW}, f"ANCHOR_START_DATE={TOMORROW} lies after the last"),
+        ({"ANCHOR_START_DATE": TODAY}, f"ANCHOR_START_DATE={TODAY} lies after the last complete"),
         ({"ANCHOR_DUCKDB_PATH": "/"}, "ANCHOR_DUCKDB_PATH=/ is a folder"),
         ({"ANCHOR_DUCKDB_PATH": "/etc/hostname/warehouse.duckdb"}, "cannot be written"),
         ({"ANCHOR_BASE_URL": "podcasters.spotify.com"}, "ANCHOR_BASE_URL"),
@@ -97,3 +99,24 @@ def test_an_episode_partition_missing_from_the_list_fails_clearly(sandbox, tmp_p
     error = result.get_step_failure_events()[0].event_specific_data.error.to_string()
     assert "episode ids [12345] are not in the stored episode list" in error
     assert sandbox.request_count("/analytics/episode/12345") == 0
+
+
+def test_episode_assets_before_any_episode_list_is_stored_say_what_to_do(sandbox, tmp_path):
+    resources = {
+        "anchor_api": AnchorApi(
+            base_url=sandbox.base_url, webstation_id=sandbox.show.webstation_id,
+            anchorpw_s=SANDBOX_COOKIE,
+        ),
+        "io_manager": AnchorDuckDBIOManager(database=str(tmp_path / "new.duckdb"), schema="anchor"),
+    }  # fmt: skip
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(episode_partitions.name, ["12345"])
+        result = materialize(
+            all_assets, selection=[AssetKey(["anchor", "episode_plays"])], partition_key="12345",
+            instance=instance, resources=resources, raise_on_error=False,
+        )  # fmt: skip
+
+    assert not result.success
+    error = result.get_step_failure_events()[0].event_specific_data.error.to_string()
+    assert "the table anchor.episodes is not in the warehouse" in error
+    assert "materialize anchor/episodes first" in error

@@ -1,13 +1,18 @@
-"""What every Anchor asset shares: where it is stored and how it shows in the UI."""
+"""What every Anchor asset shares: where it is stored, how it shows in the UI, how it is paced."""
 
 import pandas as pd
-from dagster import MetadataValue
+from dagster import AssetExecutionContext, MetadataValue
 
-from anchor_assets.storage.io_manager import COLUMN_SCHEMA, REPLACE_BY
+from anchor_assets.storage.io_manager import COLUMN_SCHEMA, REPLACE_BY, MissingTableError
 from anchor_assets.transforms.schemas import TABLE_SCHEMAS
 
 KEY_PREFIX = "anchor"
 KINDS = {"python", "duckdb"}
+
+# The Dagster concurrency pool of every asset: each one calls the API and then writes to the
+# warehouse, so the pool's limit (deploy/dagster.yaml) caps, across all runs, both the steps
+# asking the API at once and the processes waiting in turn for the DuckDB file's write lock.
+API_POOL = "anchor_api"
 
 
 def table_metadata(table: str, **extra) -> dict:
@@ -41,3 +46,12 @@ def concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
 
 def window_metadata(first, last) -> dict:
     return {"first_day": MetadataValue.text(str(first)), "last_day": MetadataValue.text(str(last))}
+
+
+def stored_table(context: AssetExecutionContext) -> pd.DataFrame | None:
+    """The rows this asset's previous materialization stored, read back through its IO manager;
+    None when there is no table yet (a first run, or a warehouse started afresh)."""
+    try:
+        return context.load_asset_value(context.asset_key, python_type=pd.DataFrame)
+    except MissingTableError:
+        return None

@@ -27,6 +27,10 @@ FRAME_VIEW = "anchor_frame"
 PREVIEW_ROWS = 5
 
 
+class MissingTableError(LookupError):
+    """An asset's input was never stored (or the warehouse file was started afresh)."""
+
+
 class WarehouseLockedError(RuntimeError):
     """Another process holds the DuckDB file open for writing."""
 
@@ -67,6 +71,12 @@ class AnchorDuckDBTypeHandler(DuckDBPandasTypeHandler):
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         if table_slice.partition_dimensions and not context.asset_partition_keys:
             return pd.DataFrame()
+        if not sql.stored_columns(connection, table_slice):
+            raise MissingTableError(
+                f"the table {table_slice.schema}.{table_slice.table} is not in the warehouse"
+                f" {table_slice.database} yet: materialize {table_slice.schema}/{table_slice.table}"
+                " first"
+            )
         columns = ", ".join(map(sql.quote, table_slice.columns)) if table_slice.columns else "*"
         query = f"select {columns} from {sql.table_name(connection, table_slice)}"
         if table_slice.partition_dimensions:
@@ -107,7 +117,8 @@ def _write_metadata(context: OutputContext, obj: pd.DataFrame, deleted: int, tot
         written: MetadataValue.int(len(obj)),
         "dagster/row_count": MetadataValue.int(total),
         "rows_replaced": MetadataValue.int(deleted),
-        "preview": MetadataValue.md(obj.head(PREVIEW_ROWS).to_markdown(index=False)),
+        # As objects, so that ids in an all-number row are not printed as floats.
+        "preview": MetadataValue.md(obj.head(PREVIEW_ROWS).astype(object).to_markdown(index=False)),
     }
     if changes and changes != ["created table"]:
         metadata["schema_changes"] = MetadataValue.text("; ".join(changes))
