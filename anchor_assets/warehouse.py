@@ -1,7 +1,6 @@
 """Read access to the DuckDB warehouse, for SQL that runs next to the stored tables: the asset
 checks and the analytics assets. Writing stays with the IO manager."""
 
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +9,7 @@ import duckdb
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from anchor_assets.storage.opening import open_waiting_for_lock
 from anchor_assets.storage.sql import quote
 
 
@@ -79,19 +79,4 @@ def _open_read_only(database: str, timeout_seconds: float) -> duckdb.DuckDBPyCon
             f"the DuckDB file {database} does not exist yet: materialize some assets first"
             " (or check that the warehouse is configured like the IO manager)."
         )
-    deadline = time.monotonic() + timeout_seconds
-    delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(database=database, read_only=True)
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
-                raise OSError(f"the DuckDB file {database} cannot be opened for reading: {error}")
-            if time.monotonic() >= deadline:
-                raise OSError(
-                    f"the DuckDB file {database} is locked by another process (a notebook or the"
-                    f" DuckDB CLI?) and stayed locked for {timeout_seconds:g} s; close it there"
-                    " and run again."
-                ) from None
-            time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-            delay = min(delay * 2, 1.0)
+    return open_waiting_for_lock(database, read_only=True, timeout_seconds=timeout_seconds)

@@ -4,7 +4,6 @@ Built on dagster-duckdb-pandas because the stock handler deletes a partition's r
 inserts by column position in separate steps, which loses stored rows when an answer changes shape.
 """
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from dagster_duckdb_pandas import DuckDBPandasIOManager, DuckDBPandasTypeHandler
 from pydantic import Field
 
 from anchor_assets.storage import sql
+from anchor_assets.storage.opening import open_waiting_for_lock
 
 # Asset metadata naming the column whose values a materialization replaces, for tables that
 # keep history without partitions (current-value snapshots are replaced per snapshot_date).
@@ -29,10 +29,6 @@ PREVIEW_ROWS = 5
 
 class MissingTableError(LookupError):
     """An asset's input was never stored (or the warehouse file was started afresh)."""
-
-
-class WarehouseLockedError(RuntimeError):
-    """Another process holds the DuckDB file open for writing."""
 
 
 class AnchorDuckDBTypeHandler(DuckDBPandasTypeHandler):
@@ -150,8 +146,12 @@ class TransactionalDuckDbClient(DuckDbClient):
     @contextmanager
     def connect(context, _table_slice) -> Iterator[duckdb.DuckDBPyConnection]:
         config = context.resource_config
-        connection = _open_waiting_for_lock(
-            config["database"], config.get("connection_config") or {}, config["lock_timeout_seconds"]
+        _make_folder(config["database"])
+        connection = open_waiting_for_lock(
+            config["database"],
+            read_only=False,
+            timeout_seconds=config["lock_timeout_seconds"],
+            config=config.get("connection_config"),
         )
         try:
             connection.begin()
@@ -162,29 +162,6 @@ class TransactionalDuckDbClient(DuckDbClient):
             raise
         finally:
             connection.close()
-
-
-def _open_waiting_for_lock(database: str, config: dict, timeout_seconds: float):
-    _make_folder(database)
-    deadline = time.monotonic() + timeout_seconds
-    delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(database=database, read_only=False, config=config)
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
-                raise OSError(
-                    f"the DuckDB file {database} cannot be opened for writing: {error}."
-                    " Check that ANCHOR_DUCKDB_PATH names a file in a folder you can write to."
-                ) from None
-            if time.monotonic() >= deadline:
-                raise WarehouseLockedError(
-                    f"the DuckDB file {database} is locked by another process (a notebook or the"
-                    f" DuckDB CLI?) and stayed locked for {timeout_seconds:.0f} s; close it there"
-                    " and run again. Nothing was written."
-                ) from None
-            time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-            delay = min(delay * 2, 1.0)
 
 
 def _make_folder(database: str) -> None:
