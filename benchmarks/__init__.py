@@ -1,0 +1,1 @@
+"""Benchmarks of anchor-assets: they print figures and assert nothing (see README.md here)."""
