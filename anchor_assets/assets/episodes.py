@@ -187,6 +187,12 @@ def _is_gone(episode_list: pd.DataFrame) -> pd.Series:
     return episode_list["is_gone"].fillna(False).astype(bool)
 
 
+def _each_episode(context, episode_list, table: str, fetch_table) -> pd.DataFrame:
+    """One endpoint's table for every episode of the run, a few requests at a time."""
+    episode_ids = list(_chosen_episodes(context, episode_list)["episode_id"])
+    return concat(fetch_each(episode_ids, fetch_table), empty_frame(table))
+
+
 def _first_day(episode):
     """The day an episode went out; drafts and scheduled episodes have none and no plays yet."""
     published = episode.published_at
@@ -198,13 +204,12 @@ def episode_performance(
     context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
 ) -> pd.DataFrame:
     """How many listeners are still listening at each second of an episode."""
-    frames = fetch_each(
-        list(_chosen_episodes(context, episode_list)["episode_id"]),
+    frame = _each_episode(
+        context, episode_list, "episode_performance",
         lambda episode_id: episode_performance_table(
             anchor_api.episode_performance(episode_id), episode_id
         ),
-    )
-    frame = concat(frames, empty_frame("episode_performance"))
+    )  # fmt: skip
     context.add_output_metadata(
         plot_metadata(frame, "second", "listeners", "Listeners still in, by second", "episode_id")
     )
@@ -216,13 +221,12 @@ def episode_aggregated_performance(
     context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
 ) -> pd.DataFrame:
     """Share of listeners who reach a quarter, half, three quarters and the end, and the average listen."""
-    frames = fetch_each(
-        list(_chosen_episodes(context, episode_list)["episode_id"]),
+    return _each_episode(
+        context, episode_list, "episode_aggregated_performance",
         lambda episode_id: episode_aggregated_performance_table(
             anchor_api.episode_aggregated_performance(episode_id), episode_id
         ),
-    )
-    return concat(frames, empty_frame("episode_aggregated_performance"))
+    )  # fmt: skip
 
 
 @asset(**per_episode, metadata=episode_table("episode_metadata"))
@@ -230,13 +234,12 @@ def episode_metadata(
     context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
 ) -> pd.DataFrame:
     """An episode's details from its overview: description, audio, links, publishing state."""
-    frames = fetch_each(
-        list(_chosen_episodes(context, episode_list)["episode_id"]),
+    return _each_episode(
+        context, episode_list, "episode_metadata",
         lambda episode_id: episode_metadata_table(
             anchor_api.episode_overview(episode_id), episode_id
         ),
-    )
-    return concat(frames, empty_frame("episode_metadata"))
+    )  # fmt: skip
 
 
 episode_assets = [
