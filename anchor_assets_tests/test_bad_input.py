@@ -76,15 +76,18 @@ def test_the_code_location_refuses_to_load_with_one_clear_line(tmp_path):
     )
 
 
-def test_an_episode_partition_missing_from_the_list_fails_clearly(sandbox, tmp_path):
-    resources = {
+def sandbox_resources(sandbox, warehouse) -> dict:
+    return {
         "anchor_api": AnchorApi(
-            base_url=sandbox.base_url,
-            webstation_id=sandbox.show.webstation_id,
+            base_url=sandbox.base_url, webstation_id=sandbox.show.webstation_id,
             anchorpw_s=SANDBOX_COOKIE,
         ),
-        "io_manager": AnchorDuckDBIOManager(database=str(tmp_path / "w.duckdb"), schema="anchor"),
-    }
+        "io_manager": AnchorDuckDBIOManager(database=str(warehouse), schema="anchor"),
+    }  # fmt: skip
+
+
+def test_an_episode_partition_missing_from_the_list_fails_clearly(sandbox, tmp_path):
+    resources = sandbox_resources(sandbox, tmp_path / "w.duckdb")
     with DagsterInstance.ephemeral() as instance:
         materialize(all_assets, selection=[AssetKey(["anchor", "episodes"])],
                     instance=instance, resources=resources)  # fmt: skip
@@ -102,13 +105,7 @@ def test_an_episode_partition_missing_from_the_list_fails_clearly(sandbox, tmp_p
 
 
 def test_episode_assets_before_any_episode_list_is_stored_say_what_to_do(sandbox, tmp_path):
-    resources = {
-        "anchor_api": AnchorApi(
-            base_url=sandbox.base_url, webstation_id=sandbox.show.webstation_id,
-            anchorpw_s=SANDBOX_COOKIE,
-        ),
-        "io_manager": AnchorDuckDBIOManager(database=str(tmp_path / "new.duckdb"), schema="anchor"),
-    }  # fmt: skip
+    resources = sandbox_resources(sandbox, tmp_path / "new.duckdb")
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(episode_partitions.name, ["12345"])
         result = materialize(
