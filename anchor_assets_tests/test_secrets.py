@@ -20,6 +20,8 @@ import subprocess
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -39,9 +41,6 @@ REPO = Path(__file__).resolve().parents[1]
 COMMAND_TIMEOUT_SECONDS = 300
 
 DEFINITIONS = ["-m", "anchor_assets.definitions"]
-# Steps one after the other in the run's own process: a few seconds a run rather than a process
-# per step. The per-episode run keeps Dagster's default executor, a process per step.
-IN_PROCESS = ["--config-json", json.dumps({"execution": {"config": {"in_process": {}}}})]
 EPISODES_AND_TOTALS = "anchor/episodes,group:station_totals"
 EPISODE_ASSETS = "anchor/episode_plays,anchor/episode_performance,anchor/episode_metadata"
 CURRENT_VALUES = "anchor/total_plays,anchor/unique_listeners,anchor/audience_size"
@@ -109,8 +108,8 @@ class User:
 
 
 def materialize(selection: str, *options: str) -> list[str]:
-    """dagster asset materialize, the steps one after the other in the run's own process."""
-    return ["asset", "materialize", *DEFINITIONS, "--select", selection, *options, *IN_PROCESS]
+    """dagster asset materialize, as a user types it."""
+    return ["asset", "materialize", *DEFINITIONS, "--select", selection, *options]
 
 
 @dataclass(frozen=True)
@@ -184,10 +183,20 @@ def runs(tmp_path_factory) -> Runs:
     return Runs(show, {command.name: command for command in commands}, evidence, episode_keys, days)
 
 
+@contextmanager
+def instance_at(dagster_home: Path) -> Iterator[DagsterInstance]:
+    """The instance the commands used; its run history storage finds its files through
+    DAGSTER_HOME, as in the commands."""
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("DAGSTER_HOME", str(dagster_home))
+        with DagsterInstance.from_config(str(dagster_home)) as instance:
+            yield instance
+
+
 def published_episode_keys(dagster_home: Path, show: FictionalShow) -> list[str]:
     """The partitions of published episodes, in the order Dagster keeps them (newest first,
     after the draft and the scheduled one, so they make a range)."""
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
+    with instance_at(dagster_home) as instance:
         keys = instance.get_dynamic_partitions(episode_partitions.name)
     published = [key for key in keys if show.episode(int(key)).is_published]
     assert keys[keys.index(published[0]) :][: len(published)] == published
@@ -292,7 +301,7 @@ def inflated(blob: bytes) -> bytes:
 def search_instance(search: LeakSearch, dagster_home: Path) -> None:
     """Each run as the instance's API gives it (config, tags), and each of its event records,
     errors with their causes and stack traces included."""
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
+    with instance_at(dagster_home) as instance:
         for run in instance.get_runs():
             search.look("dagster run", run.run_id, repr(run))
             for entry in instance.all_logs(run.run_id):
@@ -359,7 +368,7 @@ def plant_compressed_in_the_run_storage(evidence: Evidence) -> str:
 
 
 def plant_in_a_runs_event_log(evidence: Evidence) -> str:
-    with DagsterInstance.from_config(str(evidence.dagster_home)) as instance:
+    with instance_at(evidence.dagster_home) as instance:
         run = instance.get_runs(limit=1)[0]
         instance.report_engine_event(f"retrying with anchorpw_s={COOKIE}", run)
     return f"dagster event record: run {run.run_id}"

@@ -85,6 +85,8 @@ def _product(
         _say(f"dagster dev ready in {ui.startup_seconds:.1f} s (pid {ui.process.pid})")
         sampler = TreeSampler(ui.process.pid)
         sampler.start()
+        # The instance's run history storage finds its files under DAGSTER_HOME, as dagster dev's do.
+        os.environ["DAGSTER_HOME"] = str(dagster_home)
         instance = DagsterInstance.from_config(str(dagster_home))
         pools = ui.pool_limits()
         limit, source = settings.api_concurrency(override, pools)
