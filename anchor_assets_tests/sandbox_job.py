@@ -9,7 +9,7 @@ from dagster import (
     Definitions,
     JobDefinition,
     define_asset_job,
-    multiprocess_executor,
+    in_process_executor,
 )
 
 from anchor_assets.assets import all_assets
@@ -28,15 +28,12 @@ def per_episode_job() -> JobDefinition:
     return _job("per_episode", selection)
 
 
-# Each step in a process of its own, forked from one that has imported the project already:
-# a freshly spawned process spends seconds importing it, on every step.
-FORKING_EXECUTOR = multiprocess_executor.configured({"start_method": {"forkserver": {}}})
 
 
 def _job(name: str, selection: AssetSelection) -> JobDefinition:
     defs = Definitions(
         assets=all_assets,
-        jobs=[define_asset_job(name, selection=selection, executor_def=FORKING_EXECUTOR)],
+        jobs=[define_asset_job(name, selection=selection, executor_def=in_process_executor)],
         resources={
             "anchor_api": AnchorApi(
                 base_url=os.environ["ANCHOR_BASE_URL"],

@@ -25,7 +25,7 @@ from dagster import (
 )
 
 from anchor_assets.assets import all_assets
-from anchor_assets.assets.episodes import PUBLISH_DAYS, EmptyEpisodeListError
+from anchor_assets.assets.episodes import EPISODES_PER_RUN, PUBLISH_DAYS, EmptyEpisodeListError
 from anchor_assets.automation import automation_defs
 from anchor_assets.automation.requests import spans
 from anchor_assets.automation.schedules import station_daily_window
@@ -176,7 +176,7 @@ def test_current_values_are_one_run_a_night(instance):
     assert requests == [("2025-03-05", keys(*CURRENT), FROM_FAILURE)]
 
 
-# Episodes: young ones every night, all of them on Mondays, up to 50 a run
+# Episodes: young ones every night, all of them on Mondays, up to 500 a run
 
 
 def record_episode_list(instance: DagsterInstance, publish_days: dict[str, str | None]) -> None:
@@ -218,14 +218,15 @@ def test_a_shorter_youth_leaves_fewer_episodes_for_every_night(instance):
     assert [run_key for run_key, _, _ in requests] == ["2025-03-05 103...103"]
 
 
-def test_on_mondays_every_episode_is_refreshed_fifty_to_a_run(instance):
-    record_episode_list(instance, {str(1000 + n): "2023-06-01" for n in range(60)})
+def test_on_mondays_every_episode_is_refreshed_in_runs_of_at_most_500(instance):
+    record_episode_list(instance, {str(1000 + n): "2023-06-01" for n in range(510)})
 
     requests = tick("anchor_episode_refresh", instance, MONDAY)
 
+    assert EPISODES_PER_RUN == 500
     assert [tags for _, _, tags in requests] == [
-        span_tags("1000", "1049"),
-        span_tags("1050", "1059"),
+        span_tags("1000", "1499"),
+        span_tags("1500", "1509"),
     ]
 
 

@@ -3,8 +3,8 @@
 Per run: from creation to being queued (the backfill daemon writes a planned-materialization
 event per partition first), queued to started (the run coordinator, the run worker's start).
 Per step, summed over the steps of all the runs: waiting to start (executor concurrency, pool
-slots, upstream steps), starting the step's process (spawn: a fresh interpreter importing the
-code location), fetching and shaping (step start to its output), and storing (output to step
+slots, upstream steps), starting the step's process (with a multiprocess executor only: a new
+interpreter importing the code location), fetching and shaping (step start to its output), and storing (output to step
 end: the IO manager's write and one materialization event per partition).
 """
 

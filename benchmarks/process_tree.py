@@ -11,7 +11,7 @@ RSS_INTERVAL_SECONDS = 0.2
 PSS_EVERY_N_SAMPLES = 5
 
 # Process roles, by a piece of their command line, for the per-role peaks. Runs are spawned by
-# the code server (DefaultRunLauncher), and steps by their run (multiprocess executor, spawn).
+# the code server (DefaultRunLauncher); a multiprocess executor would spawn steps from their run.
 ROLES = (
     ("dagster_webserver", "webserver"),
     ("dagster._daemon", "daemon"),

@@ -9,12 +9,14 @@ from dagster import DagsterInstance, RunsFilter
 from benchmarks.breakdown import breakdown
 from benchmarks.dagster_ui import DagsterUi
 from benchmarks.process_tree import PhaseMemory, TreeSampler
-from benchmarks.runs import failure_messages, wait_for_backfill, wait_for_runs
+from benchmarks.runs import failure_messages, wait_for_backfill, wait_for_runs, wait_until_idle
 from benchmarks.sandbox_process import SandboxProcess, young_episode_ids
 
 EPISODES_ASSET = "anchor/episodes"
 EPISODE_PARTITIONS = "anchor_episodes"
 FULL_HISTORY_TIMEOUT_SECONDS = 3600
+# Longer than a sensor tick takes to launch its runs, so no run of it starts inside a phase.
+QUIET_SECONDS = 10
 REFRESH_TIMEOUT_SECONDS = 900
 # The refresh when the project has no automation of its own yet: the days the API may still fill
 # in, and the episodes young enough for their figures to move much.
@@ -33,11 +35,7 @@ def quiet_automation(ui: DagsterUi, instance: DagsterInstance) -> list[str]:
     measured phases hold only what the benchmark launches; waits for runs they started."""
     stopped = ui.stop_automation()
     if stopped:
-        time.sleep(2)
-        records = instance.get_run_records()
-        wait_for_runs(
-            instance, [r.dagster_run.run_id for r in records], FULL_HISTORY_TIMEOUT_SECONDS
-        )
+        wait_until_idle(instance, QUIET_SECONDS, FULL_HISTORY_TIMEOUT_SECONDS)
     return stopped
 
 

@@ -40,6 +40,22 @@ def wait_for_runs(instance: DagsterInstance, run_ids: list[str], timeout: float)
         time.sleep(POLL_SECONDS)
 
 
+def wait_until_idle(instance: DagsterInstance, quiet_seconds: float, timeout: float) -> None:
+    """Until no run has been queued or in progress for ``quiet_seconds``: a sensor tick that was
+    under way when the sensor was turned off may still add runs after its first ones."""
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_seconds:
+        busy = [
+            r for r in instance.get_run_records() if r.dagster_run.status not in RUN_DONE
+        ]
+        if busy:
+            quiet_since = time.monotonic()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(busy)} runs still going after {timeout:.0f} s")
+        time.sleep(POLL_SECONDS)
+
+
 def wait_for_backfill(
     instance: DagsterInstance, backfill_id: str, timeout: float
 ) -> tuple[RunTimes, float, str]:

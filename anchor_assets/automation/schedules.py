@@ -118,7 +118,7 @@ def build_schedules(settings: AutomationSettings) -> list[ScheduleDefinition]:
     )
     def episode_refresh(context: ScheduleEvaluationContext):
         """Every night, the episode list, and the figures of episodes in their first
-        ANCHOR_YOUNG_EPISODE_DAYS days; on Mondays, of every episode. Up to 50 episodes a run."""
+        ANCHOR_YOUNG_EPISODE_DAYS days; on Mondays, of every episode. Up to 500 episodes a run."""
         return episode_refresh_requests(context.instance, tick_day(context), settings)
 
     return [station_daily_refresh, current_values_refresh, episode_refresh]
