@@ -200,7 +200,7 @@ def test_the_shipped_settings_retry_failed_runs_and_free_slots_that_runs_left_be
     instance = backfill.instance
     queue = instance.get_concurrency_config().run_queue_config
 
-    assert instance.global_op_concurrency_default_limit == backfill.pool_limit == 2
+    assert instance.global_op_concurrency_default_limit == backfill.pool_limit == 1
     assert (queue.max_concurrent_runs, queue.tag_concurrency_limits) == (
         4,
         [{"key": "dagster/backfill", "limit": 2}],

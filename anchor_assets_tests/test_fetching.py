@@ -45,13 +45,13 @@ def test_answers_come_in_order_with_at_most_so_many_at_once(monkeypatch, at_once
     assert least_seen <= fetch.most_at_once <= int(at_once)
 
 
-def test_without_the_setting_four_go_at_once(monkeypatch):
+def test_without_the_setting_eight_go_at_once(monkeypatch):
     monkeypatch.delenv("ANCHOR_PARALLEL_REQUESTS", raising=False)
     fetch = Recorder()
 
     fetch_each(list(range(20)), fetch)
 
-    assert fetch.most_at_once == 4
+    assert fetch.most_at_once == 8
 
 
 def test_one_at_a_time_stops_at_the_first_failure(monkeypatch):

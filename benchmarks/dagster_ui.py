@@ -50,7 +50,7 @@ DAEMONS = """
 { instance { daemonHealth { allDaemonStatuses { daemonType required healthy } } } }"""
 
 ASSET_NODES = """
-{ assetNodes { assetKey { path } partitionDefinition { type } pools } }"""
+{ assetNodes { assetKey { path } groupName partitionDefinition { type } pools } }"""
 
 POOL_LIMIT = """
 query Pool($pool: String!) {
@@ -172,6 +172,11 @@ class DagsterUi:
             "/".join(node["assetKey"]["path"]): (node["partitionDefinition"] or {}).get("type")
             for node in nodes
         }
+
+    def asset_groups(self) -> dict[str, str]:
+        """Every asset, 'anchor/plays' style, with its group."""
+        nodes = self.graphql(ASSET_NODES)["assetNodes"]
+        return {"/".join(node["assetKey"]["path"]): node["groupName"] for node in nodes}
 
     def pool_limits(self) -> dict[str, int | None]:
         """The concurrency pools the assets are in, with the limit the instance applies."""

@@ -94,7 +94,7 @@ def _product(
         if stopped:
             _say(f"turned off for the measurement: {', '.join(stopped)}")
         try:
-            _say("full history: episodes, then a backfill of everything else (all partitions)")
+            _say("full history: episodes, then a backfill of the API groups (all partitions), then analytics")
             full = product.full_history(ui, instance, sandbox, sampler)
             _say(f"full history done in {full.wall_seconds:.1f} s")
             _say("daily refresh")

@@ -79,6 +79,8 @@ def _full_history(results, latency, concurrency) -> list[str]:
                 valid,
             ),
             f"  until the backfill shows as done in the UI: {product['until_done_seconds']:.1f} s",
+            "  then the analytics tables over the loaded data (one more run):"
+            f" {product.get('analytics_seconds', 0.0):.1f} s",
             _cpu_line(product["memory"], wall),
             f"  DuckDB file: {results['warehouse_bytes'] / MIB:.1f} MiB",
         ]
