@@ -93,10 +93,12 @@ def _index_rows(home: Path) -> dict[str, Counter]:
                 " from asset_event_tags"
             ).fetchall()),
             "checks": Counter(db.execute(
-                "select asset_key, check_name, execution_status from asset_check_executions"
+                "select asset_key, check_name, partition, execution_status,"
+                " evaluation_event is not null from asset_check_executions"
             ).fetchall()),
             "assets": Counter(db.execute(
-                "select asset_key, last_materialization is not null, last_run_id is not null"
+                "select asset_key, instr(last_materialization, '2025-03-01') > 0,"
+                " last_run_id is not null, last_materialization_timestamp is not null"
                 " from asset_keys"
             ).fetchall()),
         }  # fmt: skip
@@ -145,7 +147,7 @@ def test_a_ranged_run_writes_the_same_rows_as_the_stock_storage(tmp_path, monkey
     assert events[("ASSET_MATERIALIZATION", '["daily_figures"]', "2025-02-14")] == 1
     assert sum(n for (kind, _, _), n in events.items() if kind.startswith("ASSET_M")) == 2 * 60
     checks = _index_rows(batched)["checks"]
-    assert checks[('["daily_figures"]', "figures_stored", "SUCCEEDED")] == 1
+    assert checks[('["daily_figures"]', "figures_stored", "2025-02-14", "PLANNED", 1)] == 1
     assert statuses == stock_statuses
     assert set(statuses.values()) == {AssetPartitionStatus.MATERIALIZED}
     # The stock storage opens a connection per event and database: a partition's planned and

@@ -2,7 +2,8 @@
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, time as clock_time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from datetime import time as clock_time
 
 from dagster import DagsterInstance, RunsFilter
 

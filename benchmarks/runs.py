@@ -46,9 +46,7 @@ def wait_until_idle(instance: DagsterInstance, quiet_seconds: float, timeout: fl
     deadline = time.monotonic() + timeout
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < quiet_seconds:
-        busy = [
-            r for r in instance.get_run_records() if r.dagster_run.status not in RUN_DONE
-        ]
+        busy = [r for r in instance.get_run_records() if r.dagster_run.status not in RUN_DONE]
         if busy:
             quiet_since = time.monotonic()
         if time.monotonic() > deadline:
