@@ -171,8 +171,11 @@ def _memory(results) -> list[str]:
             f" PSS {memory['peak_pss'] / MIB:.0f} MiB, up to {memory['peak_processes']} processes",
             f"    peak RSS by role (MiB): {roles}",
         ]
-    peak = max(results[key]["memory"]["peak_rss"] for key in ("product_full", "product_refresh"))
-    lines.append(_target("peak RSS (GiB)", peak / GIB, "<", PEAK_MEMORY_BYTES / GIB))
+    # Both: PSS splits shared pages between the processes that map them (what the tree costs);
+    # RSS summed counts them once per process (an upper bound).
+    for measure, label in (("peak_pss", "peak PSS (GiB)"), ("peak_rss", "peak RSS summed (GiB)")):
+        peak = max(results[key]["memory"][measure] for key in ("product_full", "product_refresh"))
+        lines.append(_target(label, peak / GIB, "<", PEAK_MEMORY_BYTES / GIB))
     return lines + [""]
 
 
