@@ -10,6 +10,7 @@ from dagster import (
 
 from anchor_assets.analytics import analytics_assets
 from anchor_assets.assets import all_assets
+from anchor_assets.assets.fetching import parallel_requests
 from anchor_assets.automation import automation_defs
 from anchor_assets.checks import anchor_checks
 from anchor_assets.resources.anchor_api import AnchorApi
@@ -19,12 +20,15 @@ from anchor_assets.warehouse import Warehouse
 
 settings = load_settings()
 check_credentials()
+# Read again by each step that asks for several things; checked here so a bad value fails the
+# load, not only those steps.
+parallel_requests()
 
 assets = [*all_assets, *analytics_assets]
 
 # A run's steps run one after another in the run's own process; each step asks the API for
-# several things at once (ANCHOR_PARALLEL_REQUESTS) and the anchor_api pool lets two steps do so
-# across runs. Dagster's multiprocess executor costs a process per step and passes every event
+# several things at once (ANCHOR_PARALLEL_REQUESTS) and the anchor_api pool bounds how many
+# steps do so across runs (one unless changed). Dagster's multiprocess executor costs a process per step and passes every event
 # through a queue it drains one event per poll of each step: a daily step of two years (731
 # materializations) held its pool slot 9 s after it was done, and memory doubled.
 executor = in_process_executor

@@ -62,18 +62,35 @@ def test_defaults_when_nothing_is_set(tmp_path, monkeypatch):
     assert settings.base_url == "https://podcasters.spotify.com/pod/api/proxy/v3"
 
 
-def test_the_code_location_refuses_to_load_with_one_clear_line(tmp_path):
-    environ = {**os.environ, **GOOD, "ANCHOR_START_DATE": "2024/01/01"}
+@pytest.mark.parametrize(
+    "setting, last_line",
+    [
+        (
+            {"ANCHOR_START_DATE": "2024/01/01"},
+            (
+                "anchor_assets.settings.SettingError: ANCHOR_START_DATE='2024/01/01' is not a"
+                " date: write the first day to keep as YYYY-MM-DD, for example 2024-01-01."
+            ),
+        ),
+        (
+            {"ANCHOR_PARALLEL_REQUESTS": "0"},
+            (
+                "anchor_assets.settings.SettingError: ANCHOR_PARALLEL_REQUESTS='0' is not a whole"
+                " number from 1 to 10: set how many API requests one step may make at once (1"
+                " asks one thing at a time), or unset it for 8."
+            ),
+        ),
+    ],
+)
+def test_the_code_location_refuses_to_load_with_one_clear_line(tmp_path, setting, last_line):
+    environ = {**os.environ, **GOOD, **setting}
     loaded = subprocess.run(
         [sys.executable, "-c", "import anchor_assets.definitions"],
         env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
     assert loaded.returncode != 0
-    assert loaded.stderr.strip().splitlines()[-1] == (
-        "anchor_assets.settings.SettingError: ANCHOR_START_DATE='2024/01/01' is not a date:"
-        " write the first day to keep as YYYY-MM-DD, for example 2024-01-01."
-    )
+    assert loaded.stderr.strip().splitlines()[-1] == last_line
 
 
 def sandbox_resources(sandbox, warehouse) -> dict:

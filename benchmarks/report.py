@@ -99,6 +99,7 @@ def _refresh(results, latency, concurrency) -> list[str]:
     lines += [
         f"  {'':34}{'wall s':>9}{'requests':>10}{'max in flight':>15}",
     ]
+    sensor = 0
     if product:
         requests = product["requests"]["requests"]
         limit = requests * latency / concurrency
@@ -114,7 +115,7 @@ def _refresh(results, latency, concurrency) -> list[str]:
     if product:
         lines += [
             _target(
-                "requests product / naive",
+                "requests (runs + sensor looks) / naive" if sensor else "requests product / naive",
                 _ratio(requests, naive["requests"]["requests"]),
                 "<=",
                 REFRESH_OVER_NAIVE,
