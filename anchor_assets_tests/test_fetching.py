@@ -1,12 +1,13 @@
-"""fetch_each: answers in order, never more requests at once than ANCHOR_PARALLEL_REQUESTS, and
-nothing more asked once one has failed."""
+"""fetch_each and fetch_in_turn: answers in order, never more requests at once than
+ANCHOR_PARALLEL_REQUESTS, nothing more asked once one has failed, and each group handed over
+while the requests of the groups after it go on."""
 
 import threading
 import time
 
 import pytest
 
-from anchor_assets.assets.fetching import fetch_each, parallel_requests
+from anchor_assets.assets.fetching import fetch_each, fetch_in_turn, parallel_requests
 from anchor_assets.settings import SettingError
 
 
@@ -80,3 +81,73 @@ def test_nothing_to_fetch_asks_nothing():
 def test_a_malformed_setting_names_the_variable(value):
     with pytest.raises(SettingError, match=f"^ANCHOR_PARALLEL_REQUESTS='{value}' is not a whole"):
         parallel_requests({"ANCHOR_PARALLEL_REQUESTS": value})
+
+
+# fetch_in_turn: several tables' requests in one queue
+
+
+def test_groups_come_in_their_order_each_with_its_answers_in_order(monkeypatch):
+    monkeypatch.setenv("ANCHOR_PARALLEL_REQUESTS", "4")
+    fetch = Recorder(seconds=0.01)
+    groups = [("a", range(0, 15), fetch), ("none", [], fetch), ("b", range(15, 40), fetch)]
+
+    handed = list(fetch_in_turn(groups))
+
+    assert handed == [
+        ("a", [f"answer {item}" for item in range(0, 15)]),
+        ("none", []),
+        ("b", [f"answer {item}" for item in range(15, 40)]),
+    ]
+    assert 2 <= fetch.most_at_once <= 4  # one limit over all the groups, not one each
+
+
+def test_a_group_is_handed_over_while_the_next_ones_are_still_being_fetched(monkeypatch):
+    # The second group's requests can only end once the first group has reached the caller:
+    # a fetch_in_turn that waited for every answer before handing any over would never get there.
+    monkeypatch.setenv("ANCHOR_PARALLEL_REQUESTS", "3")
+    first_handed_over = threading.Event()
+
+    def waits_for_the_first_group(item: int) -> str:
+        if not first_handed_over.wait(timeout=10):
+            raise TimeoutError("the first group was not handed over while this one was fetched")
+        return f"late {item}"
+
+    groups = [
+        ("first", range(5), Recorder(seconds=0)),
+        ("second", range(6), waits_for_the_first_group),
+    ]
+    handed = []
+    for key, answers in fetch_in_turn(groups):
+        handed.append((key, answers))
+        first_handed_over.set()
+
+    assert handed == [
+        ("first", [f"answer {item}" for item in range(5)]),
+        ("second", [f"late {item}" for item in range(6)]),
+    ]
+
+
+def test_a_failing_group_stops_everything_after_it(monkeypatch):
+    monkeypatch.setenv("ANCHOR_PARALLEL_REQUESTS", "2")
+    fetch = Recorder(failing={12})
+    groups = [("a", range(0, 10), fetch), ("b", range(10, 20), fetch), ("c", range(20, 60), fetch)]
+    handed = []
+
+    with pytest.raises(LookupError, match="no answer for 12"):
+        for key, _ in fetch_in_turn(groups):
+            handed.append(key)
+
+    assert handed == ["a"]
+    assert max(fetch.asked) < 20  # nothing of the last group was asked once 12 had failed
+
+
+def test_a_caller_that_stops_early_leaves_the_rest_unasked(monkeypatch):
+    monkeypatch.setenv("ANCHOR_PARALLEL_REQUESTS", "2")
+    fetch = Recorder()
+    groups = [("a", range(0, 4), fetch), ("b", range(4, 60), fetch)]
+
+    turns = fetch_in_turn(groups)
+    assert next(turns)[0] == "a"
+    turns.close()
+
+    assert len(fetch.asked) < 20

@@ -4,8 +4,11 @@ Per run: from creation to being queued (the backfill daemon writes a planned-mat
 event per partition first), queued to started (the run coordinator, the run worker's start).
 Per step, summed over the steps of all the runs: waiting to start (executor concurrency, pool
 slots, upstream steps), starting the step's process (with a multiprocess executor only: a new
-interpreter importing the code location), fetching and shaping (step start to its output), and storing (output to step
-end: the IO manager's write and one materialization event per partition).
+interpreter importing the code location), storing (each output's IO manager write and its one
+materialization event per partition: from the output to its HANDLED_OUTPUT event), and waiting
+for answers (the rest of the step: fetching and shaping that storing did not hide). A step whose
+tables are fetched in one queue stores one table while the next ones are fetched, so its
+storing and its requests overlap; the requests' own time is in the sandbox's busy seconds.
 """
 
 from collections import defaultdict
@@ -13,7 +16,7 @@ from collections import defaultdict
 from dagster import DagsterInstance
 
 RUN_PHASES = ("created to queued", "queued to started", "started to ended")
-STEP_PHASES = ("waiting to start", "starting process", "fetching", "storing and events")
+STEP_PHASES = ("waiting to start", "starting process", "waiting for answers", "storing and events")
 
 
 def breakdown(instance: DagsterInstance, run_ids: list[str]) -> dict:
@@ -56,17 +59,31 @@ def _run_stamps(events) -> dict:
 
 
 def _step_stamps(events) -> dict[str, dict]:
-    steps: dict[str, dict] = defaultdict(dict)
+    steps: dict[str, dict] = defaultdict(lambda: {"storing": 0.0})
+    outputs: dict[tuple[str, str], float] = {}
     for record in events:
         event = record.dagster_event
         if event is None or not event.step_key:
             continue
         kind, stamps = event.event_type_value, steps[event.step_key]
-        if kind in ("STEP_WORKER_STARTING", "STEP_WORKER_STARTED", "STEP_START", "STEP_OUTPUT"):
-            stamps.setdefault(kind, record.timestamp)  # the first output of a multi-asset
+        if kind in ("STEP_WORKER_STARTING", "STEP_WORKER_STARTED", "STEP_START"):
+            stamps.setdefault(kind, record.timestamp)
+        elif kind == "STEP_OUTPUT":
+            outputs[(event.step_key, _output_name(event))] = record.timestamp
+        elif kind == "HANDLED_OUTPUT":
+            yielded = outputs.pop((event.step_key, _output_name(event)), None)
+            if yielded is not None:
+                stamps["storing"] += record.timestamp - yielded
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             stamps["end"] = record.timestamp
     return steps
+
+
+def _output_name(event) -> str | None:
+    data = event.event_specific_data
+    if hasattr(data, "step_output_handle"):
+        return data.step_output_handle.output_name
+    return getattr(data, "output_name", None)
 
 
 def _step_phases(run_start: float | None, stamps: dict) -> dict:
@@ -75,9 +92,10 @@ def _step_phases(run_start: float | None, stamps: dict) -> dict:
     if run_start and starting:
         phases["waiting to start"] = max(0.0, starting - run_start)
     _add(phases, "starting process", starting, stamps.get("STEP_START"))
-    output = stamps.get("STEP_OUTPUT") or stamps.get("end")
-    _add(phases, "fetching", stamps.get("STEP_START"), output)
-    _add(phases, "storing and events", output, stamps.get("end"))
+    step_start, end = stamps.get("STEP_START"), stamps.get("end")
+    if step_start is not None and end is not None:
+        phases["storing and events"] = stamps["storing"]
+        phases["waiting for answers"] = max(0.0, end - step_start - stamps["storing"])
     return phases
 
 

@@ -1,4 +1,8 @@
-"""The episode list, and each episode's figures, partitioned by its numeric episode id."""
+"""The episode list, and each episode's figures, partitioned by its numeric episode id.
+
+The four per-episode tables are one step, as the daily ones are: all their requests go into one
+queue and each table is stored as soon as its answers are in, while the API works on the next.
+"""
 
 from collections.abc import Iterable
 
@@ -6,10 +10,13 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetIn,
+    AssetOut,
     BackfillPolicy,
     DagsterInstance,
     MetadataValue,
+    Output,
     asset,
+    multi_asset,
 )
 
 from anchor_assets.assets.common import (
@@ -22,7 +29,7 @@ from anchor_assets.assets.common import (
     stored_table,
     table_metadata,
 )
-from anchor_assets.assets.fetching import fetch_each
+from anchor_assets.assets.fetching import fetch_in_turn
 from anchor_assets.days import last_complete_day, utc_today
 from anchor_assets.partitions import episode_partitions
 from anchor_assets.plots import plot_metadata
@@ -127,15 +134,93 @@ def _publish_days(listed: pd.DataFrame) -> dict[str, str | None]:
     }
 
 
-per_episode = dict(
-    key_prefix=KEY_PREFIX,
+PER_EPISODE_DESCRIPTIONS = {
+    "episode_plays": (
+        "Plays of an episode on each UTC day since it was published, to the last complete day."
+    ),
+    "episode_performance": "How many listeners are still listening at each second of an episode.",
+    "episode_aggregated_performance": (
+        "Share of listeners who reach a quarter, half, three quarters and the end, and the"
+        " average listen."
+    ),
+    "episode_metadata": (
+        "An episode's details from its overview: description, audio, links, publishing state."
+    ),
+}
+
+
+@multi_asset(
+    name="per_episode",
     group_name=GROUP,
-    kinds=KINDS,
     pool=API_POOL,
     partitions_def=episode_partitions,
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=EPISODES_PER_RUN),
+    can_subset=True,
     ins={"episode_list": AssetIn(key=[KEY_PREFIX, "episodes"])},
+    outs={
+        table: AssetOut(
+            key_prefix=KEY_PREFIX,
+            kinds=KINDS,
+            metadata=episode_table(table),
+            description=text,
+            is_required=False,  # as for the daily tables: each chosen one is yielded or fails
+        )
+        for table, text in PER_EPISODE_DESCRIPTIONS.items()
+    },
 )
+def per_episode(context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame):
+    """The chosen tables for the run's episodes, each stored once its answers are in."""
+    chosen = _chosen_episodes(context, episode_list)
+    titles = {"episodes": MetadataValue.text(", ".join(map(str, chosen["title"].head(5))))}
+    episode_ids = list(chosen["episode_id"])
+    last = last_complete_day(utc_today())
+    first_days = [
+        (episode.episode_id, first)
+        for episode in chosen.itertuples()
+        if (first := _first_day(episode)) is not None and first <= last
+    ]
+
+    def plays_of(episode_first_day) -> pd.DataFrame:
+        episode_id, first = episode_first_day
+        body = anchor_api.episode_plays(episode_id, first, last)
+        return between(episode_plays_table(body, episode_id), first, last)
+
+    fetches = {
+        "episode_plays": (first_days, plays_of),
+        "episode_performance": (
+            episode_ids,
+            lambda episode_id: episode_performance_table(
+                anchor_api.episode_performance(episode_id), episode_id
+            ),
+        ),
+        "episode_aggregated_performance": (
+            episode_ids,
+            lambda episode_id: episode_aggregated_performance_table(
+                anchor_api.episode_aggregated_performance(episode_id), episode_id
+            ),
+        ),
+        "episode_metadata": (
+            episode_ids,
+            lambda episode_id: episode_metadata_table(
+                anchor_api.episode_overview(episode_id), episode_id
+            ),
+        ),
+    }
+    selected = context.op_execution_context.selected_output_names
+    groups = [(table, *fetches[table]) for table in fetches if table in selected]
+    for table, frames in fetch_in_turn(groups):
+        frame = concat(frames, empty_frame(table))
+        yield Output(frame, table, metadata={**titles, **_plot(table, frame)})
+
+
+def _plot(table: str, frame: pd.DataFrame) -> dict:
+    if table == "episode_plays":
+        return plot_metadata(frame, "date", "plays", "Plays per day", "episode_id")
+    if table == "episode_performance":
+        return plot_metadata(
+            frame, "second", "listeners", "Listeners still in, by second", "episode_id"
+        )
+    return {}
 
 
 def _chosen_episodes(context: AssetExecutionContext, episode_list: pd.DataFrame) -> pd.DataFrame:
@@ -156,31 +241,7 @@ def _chosen_episodes(context: AssetExecutionContext, episode_list: pd.DataFrame)
             f"episode ids {gone} have left the show's episode list (anchor/episodes marks them"
             " gone); their stored rows are kept and they are no longer fetched. Leave them out."
         )
-    titles = ", ".join(str(title) for title in chosen["title"].head(5))
-    context.add_output_metadata({"episodes": MetadataValue.text(titles)})
     return chosen
-
-
-@asset(**per_episode, metadata=episode_table("episode_plays"))
-def episode_plays(
-    context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
-) -> pd.DataFrame:
-    """Plays of an episode on each UTC day since it was published, to the last complete day."""
-    last = last_complete_day(utc_today())
-    first_days = [
-        (episode.episode_id, first)
-        for episode in _chosen_episodes(context, episode_list).itertuples()
-        if (first := _first_day(episode)) is not None and first <= last
-    ]
-
-    def plays_of(episode_first_day) -> pd.DataFrame:
-        episode_id, first = episode_first_day
-        body = anchor_api.episode_plays(episode_id, first, last)
-        return between(episode_plays_table(body, episode_id), first, last)
-
-    frame = concat(fetch_each(first_days, plays_of), empty_frame("episode_plays"))
-    context.add_output_metadata(plot_metadata(frame, "date", "plays", "Plays per day", "episode_id"))
-    return frame
 
 
 def _is_gone(episode_list: pd.DataFrame) -> pd.Series:
@@ -190,61 +251,10 @@ def _is_gone(episode_list: pd.DataFrame) -> pd.Series:
     return episode_list["is_gone"].fillna(False).astype(bool)
 
 
-def _each_episode(context, episode_list, table: str, fetch_table) -> pd.DataFrame:
-    """One endpoint's table for every episode of the run, a few requests at a time."""
-    episode_ids = list(_chosen_episodes(context, episode_list)["episode_id"])
-    return concat(fetch_each(episode_ids, fetch_table), empty_frame(table))
-
-
 def _first_day(episode):
     """The day an episode went out; drafts and scheduled episodes have none and no plays yet."""
     published = episode.published_at
     return None if pd.isna(published) else published.date()
 
 
-@asset(**per_episode, metadata=episode_table("episode_performance"))
-def episode_performance(
-    context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
-) -> pd.DataFrame:
-    """How many listeners are still listening at each second of an episode."""
-    frame = _each_episode(
-        context, episode_list, "episode_performance",
-        lambda episode_id: episode_performance_table(
-            anchor_api.episode_performance(episode_id), episode_id
-        ),
-    )  # fmt: skip
-    context.add_output_metadata(
-        plot_metadata(frame, "second", "listeners", "Listeners still in, by second", "episode_id")
-    )
-    return frame
-
-
-@asset(**per_episode, metadata=episode_table("episode_aggregated_performance"))
-def episode_aggregated_performance(
-    context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
-) -> pd.DataFrame:
-    """Share of listeners who reach a quarter, half, three quarters and the end, and the average listen."""
-    return _each_episode(
-        context, episode_list, "episode_aggregated_performance",
-        lambda episode_id: episode_aggregated_performance_table(
-            anchor_api.episode_aggregated_performance(episode_id), episode_id
-        ),
-    )  # fmt: skip
-
-
-@asset(**per_episode, metadata=episode_table("episode_metadata"))
-def episode_metadata(
-    context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame
-) -> pd.DataFrame:
-    """An episode's details from its overview: description, audio, links, publishing state."""
-    return _each_episode(
-        context, episode_list, "episode_metadata",
-        lambda episode_id: episode_metadata_table(
-            anchor_api.episode_overview(episode_id), episode_id
-        ),
-    )  # fmt: skip
-
-
-episode_assets = [
-    episodes, episode_plays, episode_performance, episode_aggregated_performance, episode_metadata
-]
+episode_assets = [episodes, per_episode]

@@ -1,14 +1,16 @@
 """Asking the API for many things in one step, a few requests at a time."""
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from threading import Lock
 from typing import TypeVar
 
 from anchor_assets.settings import SettingError
 
 Item = TypeVar("Item")
 Answer = TypeVar("Answer")
+Key = TypeVar("Key", bound=Hashable)
 
 PARALLEL_REQUESTS_VARIABLE = "ANCHOR_PARALLEL_REQUESTS"
 # The dashboard itself asks for several things at once when a page opens. Eight in flight cut a
@@ -34,27 +36,69 @@ def parallel_requests(environ: Mapping[str, str] = os.environ) -> int:
 
 
 def fetch_each(items: Sequence[Item], fetch: Callable[[Item], Answer]) -> list[Answer]:
-    """``fetch(item)`` for every item, answers in the items' order, a few at a time.
+    """``fetch(item)`` for every item, answers in the items' order, a few at a time."""
+    ((_, answers),) = fetch_in_turn([(None, items, fetch)])
+    return answers
 
-    The first item is fetched alone: that first request opens the AnchorApi client's session
-    and learns the station id, which the later ones then share from several threads. A
-    requests session can be shared so: its settings do not change once open, its cookie jar
-    takes a lock and its connection pool is thread-safe. The first failure is raised once the
-    requests already under way have ended; nothing more is asked.
+
+def fetch_in_turn(
+    groups: Sequence[tuple[Key, Sequence[Item], Callable[[Item], Answer]]],
+) -> Iterator[tuple[Key, list[Answer]]]:
+    """Yields ``(key, [fetch(item) for item in items])`` for each group, in the groups' order,
+    as soon as that group's answers are all in, while the later groups' requests go on.
+
+    Every request of every group is queued at once, so the caller can store one group's table
+    while the API is busy with the next ones, instead of leaving it idle. The first request is
+    made alone: it opens the AnchorApi client's session and learns the station id, which the
+    later ones then share from several threads. A requests session can be shared so: its
+    settings do not change once open, its cookie jar takes a lock and its connection pool is
+    thread-safe. The first failure is raised once the requests already under way have ended;
+    nothing more is asked and no later group is yielded.
     """
     at_once = parallel_requests()
-    if not items:
-        return []
-    first = fetch(items[0])
-    workers = min(at_once, len(items) - 1)
-    if workers <= 1:
-        return [first, *(fetch(item) for item in items[1:])]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="anchor-api") as pool:
-        futures = [pool.submit(fetch, item) for item in items[1:]]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((future for future in futures if future in done and future.exception()), None)
-        if failed is not None:
-            for future in futures:
+    # Every request as (its group's number, item, fetch), in the order they are sent.
+    requests = [(number, item, fetch) for number, (_, items, fetch) in enumerate(groups)
+                for item in items]  # fmt: skip
+    if at_once == 1 or len(requests) <= 2:
+        for key, items, fetch in groups:
+            yield key, [fetch(item) for item in items]
+        return
+    _, first_item, first_fetch = requests[0]
+    first = Future()
+    first.set_result(first_fetch(first_item))
+    with ThreadPoolExecutor(min(at_once, len(requests) - 1), "anchor-api") as pool:
+        sent = [pool.submit(fetch, item) for _, item, fetch in requests[1:]]
+        failures = _stop_at_first_failure(sent)
+        answers: list[list[Future]] = [[] for _ in groups]
+        for (number, _, _), future in zip(requests, [first, *sent]):
+            answers[number].append(future)
+        try:
+            for (key, _, _), futures in zip(groups, answers):
+                wait(futures)
+                if failures:
+                    raise failures[0]
+                yield key, [future.result() for future in futures]
+        finally:
+            # Also when the caller stops early: what was not sent yet is never sent.
+            for future in sent:
                 future.cancel()
-            raise failed.exception()
-        return [first, *(future.result() for future in futures)]
+
+
+def _stop_at_first_failure(futures: list[Future]) -> list[BaseException]:
+    """Cancels every request not yet sent as soon as one fails; the list holds that failure."""
+    failures: list[BaseException] = []
+    lock = Lock()
+
+    def on_done(done: Future) -> None:
+        if done.cancelled() or done.exception() is None:
+            return
+        with lock:
+            if failures:
+                return
+            failures.append(done.exception())
+        for future in futures:
+            future.cancel()
+
+    for future in futures:
+        future.add_done_callback(on_done)
+    return failures
