@@ -90,12 +90,15 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             last_of_kind = set(latest.values())
             # Mirrored into the cross-run index, as the stock store_event does for each one.
             with self.index_transaction() as conn:
+                event_ids = []
                 for index, (event, statement) in enumerate(zip(group, statements)):
                     with db_result(conn, statement) as result:
-                        event_id = result.inserted_primary_key[0]
-                    self._store_asset_event_tags(conn, [event], [event_id])
+                        event_ids.append(result.inserted_primary_key[0])
                     if index in last_of_kind:
-                        self._store_asset_event(conn, event, event_id)
+                        self._store_asset_event(conn, event, event_ids[-1])
+                # The partition tags of the whole batch in one statement (and one look for the
+                # tags table), not one of each per event.
+                self._store_asset_event_tags(conn, group, event_ids)
 
     def _store_asset_check_evaluation_planned(self, event: EventLogEntry, event_id: int | None):
         # The stock method serializes the same event again for every partition of the run and

@@ -28,6 +28,7 @@ from anchor_assets.transforms import (
     plays_by_geo_table,
     plays_table,
     share_table,
+    share_tables,
     total_plays_by_episode_table,
     total_plays_table,
     unique_listeners_table,
@@ -350,6 +351,32 @@ def test_shares_of_one_day(fixture, label_column, first, count):
     assert (frame["date"] == pd.Timestamp(DAY)).all()
     assert rows_of(frame.head(1), label_column, "share") == [first]
     assert frame["share"].dtype == "float64"
+
+
+def test_many_days_of_shares_are_the_days_one_by_one_in_one_frame():
+    # A backfill types all its days at once; the frame must be what the days give one by one,
+    # an empty day and a day with a column the project does not know included.
+    app = recorded("anchorPlaysByApp")
+    with_extra = copy.deepcopy(app)
+    with_extra["data"]["columnHeaders"].append({"name": "Streams Share", "type": "number"})
+    for row in with_extra["data"]["rows"]:
+        row.append(0.5)
+    days = [date(2023, 5, 1), date(2023, 5, 2), date(2023, 5, 3)]
+    bodies = [app, empty_rows(), with_extra]
+
+    together = share_tables(zip(days, bodies), "app")
+    one_by_one = pd.concat(
+        [share_table(body, day, "app") for day, body in zip(days, bodies)], ignore_index=True
+    )
+
+    assert list(together["date"].dt.date) == [days[0]] * 5 + [days[2]] * 5
+    assert together["streams_share"].isna().tolist() == [True] * 5 + [False] * 5
+    assert together["streams_share"].dtype == "float64"
+    pd.testing.assert_frame_equal(
+        together[["date", "app", "share"]], one_by_one[["date", "app", "share"]]
+    )
+    no_day = share_tables([], "app")
+    assert no_day.empty and list(no_day) == list(share_table(empty_rows(), DAY, "app"))
 
 
 def test_age_range_shares_keep_zeros_as_floats():

@@ -1,5 +1,6 @@
 """Tables about the whole show: plays per day, who listens and where, all-time totals."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -39,13 +40,32 @@ def share_table(body: Any, day: date, label_column: str) -> pd.DataFrame:
 
     The answer's rows carry no date: `day` says which day the shares were asked for.
     """
+    return share_tables([(day, body)], label_column)
+
+
+def share_tables(answers: Iterable[tuple[date, Any]], label_column: str) -> pd.DataFrame:
+    """The shares of many days' answers, each ``(day, answer)``, as one typed frame.
+
+    Read one by one and typed once: a two-year backfill brings 730 answers of a few rows each,
+    and typing each on its own cost more than fetching it.
+    """
     if label_column not in SHARE_ENDPOINTS:
         raise ValueError(f"label_column must be one of {sorted(SHARE_ENDPOINTS)}")
-    table = f"plays_by_{label_column}"
+    kind, table = SHARE_ENDPOINTS[label_column], f"plays_by_{label_column}"
     # The label's header is the column's own name in words, e.g. "Age Range" for age_range.
     headers = {label_column: label_column, **SHARE_HEADERS}
-    rows = read_rows(body, SHARE_ENDPOINTS[label_column], table, headers)
-    return table_frame(rows, table, date=day)
+    days, frames, extra_types = [], [], {}
+    for day, body in answers:
+        rows = read_rows(body, kind, table, headers)
+        if len(rows.frame):
+            days.append(day)
+            frames.append(rows.frame)
+            extra_types.update(rows.extra_types)
+    if not frames:
+        return typed_frame(pd.DataFrame(), table, kind)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["date"] = [day for day, rows in zip(days, frames) for _ in range(len(rows))]
+    return typed_frame(frame, table, kind, extra_types)
 
 
 def plays_by_episode_table(body: Any) -> pd.DataFrame:
