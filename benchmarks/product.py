@@ -53,6 +53,9 @@ class Measured:
     sensor_requests_per_day: int = 0  # the sensors' own looks at the API, a day's worth
     analytics_seconds: float = 0.0  # the analytics tables over the loaded data, afterwards
     breakdown: dict = field(default_factory=dict)  # where the runs' time went (breakdown.py)
+    # The full history's stages, in seconds, in order: the episode list's run, the backfill's
+    # wait for Dagster's backfill daemon to create its runs, then those runs to the last end.
+    stages: dict = field(default_factory=dict)
 
 
 def full_history(
@@ -75,8 +78,11 @@ def full_history(
     backfill_id = ui.launch_backfill(others)
     _, seen_done, status = wait_for_backfill(instance, backfill_id, FULL_HISTORY_TIMEOUT_SECONDS)
     memory = sampler.end_phase()
-    run_ids = [episodes_run, *_backfill_run_ids(instance, backfill_id)]
-    measured = _measured(instance, run_ids, started, seen_done, sandbox.counts(), memory)
+    backfill_runs = _backfill_run_ids(instance, backfill_id)
+    measured = _measured(
+        instance, [episodes_run, *backfill_runs], started, seen_done, sandbox.counts(), memory
+    )
+    measured.stages = _stages(instance, started, episodes_run, backfill_id, backfill_runs)
     measured.notes.append(f"backfill {backfill_id} ended {status}")
     if analytics:
         started = time.time()
@@ -200,6 +206,22 @@ def _launch_young_episodes(ui, instance, sandbox, per_episode) -> tuple[list[str
         tags = {RANGE_START: keys[positions[0]], RANGE_END: keys[positions[-1]]}
         return [ui.launch_run(per_episode, tags)], None
     return [], ui.launch_backfill(per_episode, sorted(young))
+
+
+def _stages(instance, started, episodes_run, backfill_id, backfill_runs) -> dict[str, float]:
+    """Seconds from the first click to the episode list's run end, from the backfill's launch
+    to its first run's creation (Dagster's backfill daemon looks for new backfills every 30 s,
+    a fixed interval, and plans the runs' partitions), and from there to the last run's end."""
+    episodes_end = instance.get_run_record_by_id(episodes_run).end_time
+    launched = instance.get_backfill(backfill_id).backfill_timestamp
+    records = instance.get_run_records(RunsFilter(run_ids=backfill_runs))
+    first_created = min(record.create_timestamp.timestamp() for record in records)
+    last_end = max(record.end_time for record in records)
+    return {
+        "episode list run": episodes_end - started,
+        "backfill waiting for the daemon": first_created - launched,
+        "backfill runs": last_end - first_created,
+    }
 
 
 def _backfill_run_ids(instance: DagsterInstance, backfill_id: str) -> list[str]:

@@ -78,6 +78,7 @@ def _full_history(results, latency, concurrency) -> list[str]:
                 FULL_OVER_REFERENCE,
                 valid,
             ),
+            *_stages(product, limit),
             f"  until the backfill shows as done in the UI: {product['until_done_seconds']:.1f} s",
             "  then the analytics tables over the loaded data (one more run):"
             f" {product.get('analytics_seconds', 0.0):.1f} s",
@@ -89,6 +90,20 @@ def _full_history(results, latency, concurrency) -> list[str]:
         lines += _runs(product["runs"])
         lines += _endpoints(product["requests"]["by_endpoint"])
     return lines + [""]
+
+
+def _stages(product: dict, limit: float) -> list[str]:
+    stages = product.get("stages") or {}
+    if not stages:
+        return []
+    waiting = stages["backfill waiting for the daemon"]
+    return [
+        "  stages (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items()),
+        "  the daemon's wait is 0 to 30 s by when the click falls in its pass (a fixed 30 s in"
+        " Dagster);",
+        "  without it, product / limit would be"
+        f" {_ratio(product['wall_seconds'] - waiting, limit):.2f}",
+    ]
 
 
 def _refresh(results, latency, concurrency) -> list[str]:
