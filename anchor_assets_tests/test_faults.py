@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 
 from anchor_assets.assets import all_assets
 from anchor_assets.partitions import daily_partitions, episode_partitions
@@ -27,6 +27,7 @@ from anchor_assets.resources import (
     AnchorApiError,
     CookieRefusedError,
     NotJsonError,
+    RequestRejectedError,
     RetriesExhaustedError,
     RetryAfterTooLongError,
 )
@@ -61,6 +62,7 @@ LOGIN_PAGE = (
     '<body><form action="/login">Log in to continue</form></body></html>'
 )
 NOT_JSON = "upstream connect error or disconnect/reset before headers"
+RETRY_ON_STEP_FAILURE = "dagster/retry_on_asset_or_op_failure"
 CUT_SHORT_JSON = '{"stationId": 4242424, "kind": "playsByApp", "data": {"rows": [["Spot'
 
 
@@ -274,6 +276,8 @@ class Lasting:
     inject: Callable[[SandboxServer, Run], None]
     error: Callable[[str], AnchorApiError]  # the error expected, given the failing endpoint
     attempts: int  # how often the client asks for the call that fails
+    # Whether the instance's run retries may run it again: not when only the user can mend it.
+    run_retried: bool = True
 
 
 def fail_calls(**fault) -> Callable[[SandboxServer, Run], None]:
@@ -293,7 +297,13 @@ def given_up(last_failure: str) -> Callable[[str], AnchorApiError]:
 
 LASTING = {
     "401 once the cookie expires mid-run": Lasting(
-        expire_the_cookie, lambda endpoint: CookieRefusedError(endpoint, 401), 1
+        expire_the_cookie, lambda endpoint: CookieRefusedError(endpoint, 401), 1,
+        run_retried=False,
+    ),
+    "400 for a request the API rejects": Lasting(
+        fail_calls(status=400, body='{"error": "bad timeRangeStart"}'),
+        lambda endpoint: RequestRejectedError(endpoint, 400, "bad timeRangeStart"), 1,
+        run_retried=False,
     ),
     "an HTML login page with status 200": Lasting(
         fail_calls(status=200, body=LOGIN_PAGE),
@@ -339,6 +349,8 @@ def test_a_lasting_fault_fails_the_step_clearly_and_writes_nothing(pipeline, run
     assert asked[run.key_of(failed[0])] == fault.attempts
     assert set(asked) <= set(run.keys)
     assert pipeline.stored() == before
+    tags = pipeline.instance.get_run_by_id(result.run_id).tags
+    assert (tags.get(RETRY_ON_STEP_FAILURE) != "false") == fault.run_retried
 
 
 def described(error: AnchorApiError) -> tuple[str, str]:
@@ -362,3 +374,31 @@ def step_failure(result) -> tuple[str, str]:
     assert COOKIE not in error.to_string()
     name, _, message = error.message.partition(": ")
     return name.rsplit(".", 1)[-1], message.rstrip("\n")
+
+
+# Run retries: an instance that runs failed runs again leaves alone those only the user can mend
+
+
+@pytest.mark.parametrize(
+    "fault, will_retry",
+    [
+        (lambda sandbox: sandbox.expire_cookie_after(0), "false"),
+        (lambda sandbox: sandbox.fail_next("/episodePage", status=503, times=100), "true"),
+    ],
+    ids=["a refused cookie", "a server error on every try"],
+)
+def test_run_retries_skip_a_run_that_only_the_user_can_mend(baseline, tmp_path, fault, will_retry):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(baseline.warehouse, warehouse)
+    settings = {"run_retries": {"enabled": True, "max_retries": 3}}
+    with (
+        SandboxServer(baseline.show, cookie=COOKIE) as sandbox,
+        instance_for_test(overrides=settings) as instance,
+    ):
+        pipeline = Pipeline(baseline.show, sandbox, instance, warehouse)
+        fault(sandbox)
+
+        result = pipeline.materialize("episodes", raise_on_error=False)
+
+        assert not result.success
+        assert instance.get_run_by_id(result.run_id).tags["dagster/will_retry"] == will_retry

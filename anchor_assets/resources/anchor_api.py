@@ -7,7 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from anchor_assets.resources.errors import PageTokenLoopError, UnexpectedAnswerError
+from anchor_assets.resources.errors import (
+    LASTING_FAILURES,
+    PageTokenLoopError,
+    UnexpectedAnswerError,
+)
 from anchor_assets.resources.http_client import AnchorHttpClient, Params, endpoint_name
 from anchor_assets.resources.retry import RetryPolicy
 from anchor_assets.resources.settings import (
@@ -31,6 +35,9 @@ GEO_LIMIT = 200
 
 # One row per UTC day, for the endpoints that can also bucket by week or month.
 DAILY = {"timeInterval": SECONDS_PER_DAY}
+
+# A run tagged so is not run again by the instance's run retries when a step of it fails.
+NO_RUN_RETRY = {"dagster/retry_on_asset_or_op_failure": "false"}
 
 
 class AnchorApi(ConfigurableResource):
@@ -78,6 +85,11 @@ class AnchorApi(ConfigurableResource):
 
     _client: AnchorHttpClient | None = PrivateAttr(default=None)
     _station_id: int | None = PrivateAttr(default=None)
+    _run: tuple | None = PrivateAttr(default=None)  # (instance, run id) of the run using it
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        if context.instance is not None and context.run is not None:
+            self._run = (context.instance, context.run.run_id)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._client is not None:
@@ -213,12 +225,23 @@ class AnchorApi(ConfigurableResource):
         return path, params
 
     def _get(self, path: str, params: Params | None = None) -> dict:
+        try:
+            body = self._http().get_json(path, params)
+        except LASTING_FAILURES:
+            self._do_not_retry_the_run()
+            raise
         # Every endpoint this resource reads answers with one JSON object.
-        body = self._http().get_json(path, params)
         if not isinstance(body, dict):
             problem = f"a JSON {type(body).__name__} came where an object was expected"
             raise UnexpectedAnswerError(endpoint_name(path, params), problem)
         return body
+
+    def _do_not_retry_the_run(self) -> None:
+        """Tags the run so that run retries leave it failed: asking again with the same cookie
+        or show id would only fail the same way, three more times."""
+        if self._run is not None:
+            instance, run_id = self._run
+            instance.add_run_tags(run_id, NO_RUN_RETRY)
 
     def _http(self) -> AnchorHttpClient:
         if self._client is None:

@@ -207,3 +207,15 @@ def _duration(seconds: float) -> str:
     if seconds >= 120:
         return f"{seconds:.0f} s (about {seconds / 60:.0f} min)"
     return f"{seconds:g} s"
+
+
+# Failures that trying the run again cannot mend: a refused or malformed cookie, a show or
+# endpoint the API does not know, a request it rejects, a redirect to the login page. The user
+# has to change something first, so the run is not retried (the others may pass in a minute).
+LASTING_FAILURES = (
+    AnchorSettingError,
+    CookieRefusedError,
+    EndpointNotFoundError,
+    RequestRejectedError,
+    RedirectedError,
+)
