@@ -13,6 +13,9 @@ DEFAULT_BASE_URL = "https://podcasters.spotify.com/pod/api/proxy/v3"
 # The first day offered for backfills when ANCHOR_START_DATE is unset: two full years of history
 # for most shows, and a fixed date so that the set of partitions does not shift every day.
 DEFAULT_START_DATE = date(2024, 1, 1)
+# Anchor opened in 2015: an earlier start is a typo (0224 for 2024), and would only add years of
+# empty days, a request per day for each share table.
+EARLIEST_START_DATE = date(2015, 1, 1)
 DEFAULT_DUCKDB_PATH = Path("data") / "warehouse.duckdb"
 
 
@@ -62,6 +65,11 @@ def _start_date(text: str | None) -> date:
             f"ANCHOR_START_DATE={text!r} is not a date: write the first day to keep as YYYY-MM-DD,"
             " for example 2024-01-01."
         ) from None
+    if value < EARLIEST_START_DATE:
+        raise SettingError(
+            f"ANCHOR_START_DATE={text} is before {EARLIEST_START_DATE}, when Anchor opened: no"
+            " show has figures that old. Set it to the first day of your show's history."
+        )
     # The newest daily partition is the last complete day (see days.py).
     if value > last_complete_day(utc_today()):
         raise SettingError(

@@ -28,6 +28,7 @@ TODAY = datetime.now(timezone.utc).date().isoformat()
         ({"ANCHOR_START_DATE": "2024-02-30"}, "ANCHOR_START_DATE='2024-02-30' is not a date"),
         ({"ANCHOR_START_DATE": TOMORROW}, f"ANCHOR_START_DATE={TOMORROW} lies after the last"),
         ({"ANCHOR_START_DATE": TODAY}, f"ANCHOR_START_DATE={TODAY} lies after the last complete"),
+        ({"ANCHOR_START_DATE": "0224-01-01"}, "ANCHOR_START_DATE=0224-01-01 is before 2015"),
         ({"ANCHOR_DUCKDB_PATH": "/"}, "ANCHOR_DUCKDB_PATH=/ is a folder"),
         ({"ANCHOR_DUCKDB_PATH": "/etc/hostname/warehouse.duckdb"}, "cannot be written"),
         ({"ANCHOR_BASE_URL": "podcasters.spotify.com"}, "ANCHOR_BASE_URL"),
@@ -45,6 +46,7 @@ def test_bad_settings_are_named(environ, message):
         ({**GOOD, "ANCHOR_PW_S": "  "}, "ANCHOR_PW_S is not set"),
         ({**GOOD, "ANCHOR_WEBSTATION_ID": "my-show"}, "ANCHOR_WEBSTATION_ID"),
         ({**GOOD, "ANCHOR_PW_S": "a cookie; with spaces"}, "ANCHOR_PW_S"),
+        ({**GOOD, "ANCHOR_PW_S": "anchorpw_s=a-cookie"}, "ANCHOR_PW_S to the value only"),
     ],
 )
 def test_missing_or_malformed_show_settings_are_named(environ, message):

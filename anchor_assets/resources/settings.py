@@ -53,6 +53,11 @@ def checked_cookie(cookie: str) -> str:
             "the anchorpw_s cookie (ANCHOR_PW_S) is empty; copy its value from the browser"
             " (DevTools > Application > Cookies > podcasters.spotify.com)"
         )
+    if cookie.lower().startswith("anchorpw_s="):
+        raise AnchorSettingError(
+            "the anchorpw_s cookie (ANCHOR_PW_S) starts with its own name, 'anchorpw_s=': set"
+            " ANCHOR_PW_S to the value only, what follows the '='"
+        )
     if COOKIE_BREAKERS.search(cookie):
         raise AnchorSettingError(
             "the anchorpw_s cookie (ANCHOR_PW_S) holds spaces, semicolons, commas, quotes or"
