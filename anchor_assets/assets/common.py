@@ -1,7 +1,9 @@
 """What every Anchor asset shares: where it is stored, how it shows in the UI, how it is paced."""
 
+from collections.abc import Callable
+
 import pandas as pd
-from dagster import AssetExecutionContext, MetadataValue
+from dagster import AssetExecutionContext, AssetOut, MetadataValue
 
 from anchor_assets.storage.io_manager import COLUMN_SCHEMA, REPLACE_BY, MissingTableError
 from anchor_assets.transforms.schemas import TABLE_SCHEMAS
@@ -31,6 +33,26 @@ def episode_table(table: str) -> dict:
 def snapshot_table(table: str) -> dict:
     """Current values keep one snapshot per day: a rerun replaces only that day's rows."""
     return table_metadata(table, **{REPLACE_BY: "snapshot_date"})
+
+
+def chosen_table_outs(
+    descriptions: dict[str, str], metadata_of: Callable[[str], dict]
+) -> dict[str, AssetOut]:
+    """The outputs of a multi-asset storing one table each, any of which can be chosen alone.
+
+    Dagster asks a subsettable multi-asset to mark its outputs optional; each chosen one is
+    yielded or the step fails.
+    """
+    return {
+        table: AssetOut(
+            key_prefix=KEY_PREFIX,
+            kinds=KINDS,
+            metadata=metadata_of(table),
+            description=description,
+            is_required=False,
+        )
+        for table, description in descriptions.items()
+    }
 
 
 def between(frame: pd.DataFrame, first, last, column: str = "date") -> pd.DataFrame:

@@ -10,7 +10,6 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetIn,
-    AssetOut,
     BackfillPolicy,
     DagsterInstance,
     MetadataValue,
@@ -24,6 +23,7 @@ from anchor_assets.assets.common import (
     KEY_PREFIX,
     KINDS,
     between,
+    chosen_table_outs,
     concat,
     episode_table,
     stored_table,
@@ -157,16 +157,7 @@ PER_EPISODE_DESCRIPTIONS = {
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=EPISODES_PER_RUN),
     can_subset=True,
     ins={"episode_list": AssetIn(key=[KEY_PREFIX, "episodes"])},
-    outs={
-        table: AssetOut(
-            key_prefix=KEY_PREFIX,
-            kinds=KINDS,
-            metadata=episode_table(table),
-            description=text,
-            is_required=False,  # as for the daily tables: each chosen one is yielded or fails
-        )
-        for table, text in PER_EPISODE_DESCRIPTIONS.items()
-    },
+    outs=chosen_table_outs(PER_EPISODE_DESCRIPTIONS, episode_table),
 )
 def per_episode(context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame):
     """The chosen tables for the run's episodes, each stored once its answers are in."""

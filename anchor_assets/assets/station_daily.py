@@ -11,13 +11,12 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetOut, BackfillPolicy, Output, multi_asset
+from dagster import AssetExecutionContext, BackfillPolicy, Output, multi_asset
 
 from anchor_assets.assets.common import (
     API_POOL,
-    KEY_PREFIX,
-    KINDS,
     between,
+    chosen_table_outs,
     daily_table,
     window_metadata,
 )
@@ -96,18 +95,7 @@ def daily_fetches(anchor_api: AnchorApi, first: date, last: date) -> dict[str, D
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     can_subset=True,
-    outs={
-        table: AssetOut(
-            key_prefix=KEY_PREFIX,
-            kinds=KINDS,
-            metadata=daily_table(table),
-            description=description,
-            # Dagster asks a subsettable multi-asset to mark its outputs optional; each chosen
-            # one is yielded or the step fails.
-            is_required=False,
-        )
-        for table, description in DESCRIPTIONS.items()
-    },
+    outs=chosen_table_outs(DESCRIPTIONS, daily_table),
 )
 def station_daily(context: AssetExecutionContext, anchor_api: AnchorApi):
     """The chosen tables over the run's days, each stored once its answers are in."""
