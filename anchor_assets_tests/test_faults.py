@@ -10,8 +10,10 @@ them, even of the same partitions, would show.
 """
 
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ from urllib.parse import urlencode
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
+from dagster import AssetKey, DagsterInstance, asset, instance_for_test, materialize
 
 from anchor_assets.assets import all_assets
 from anchor_assets.partitions import daily_partitions, episode_partitions
@@ -402,3 +404,34 @@ def test_run_retries_skip_a_run_that_only_the_user_can_mend(baseline, tmp_path, 
 
         assert not result.success
         assert instance.get_run_by_id(result.run_id).tags["dagster/will_retry"] == will_retry
+
+
+def test_threads_that_meet_a_refused_cookie_together_each_see_it(pipeline):
+    """The per-episode step fetches from several threads; when the cookie is refused, all of them
+    fail at about the same moment, and the run is marked once without hiding the API's error."""
+    threads = 16
+    pipeline.sandbox.expire_cookie_after(0)
+    start_together = threading.Barrier(threads)
+
+    @asset
+    def many_at_once(anchor_api: AnchorApi) -> list[str]:
+        def fetch(episode_id: int) -> str:
+            start_together.wait()
+            try:
+                anchor_api.episode_overview(episode_id)
+            except Exception as error:
+                return type(error).__name__
+            return "answered"
+
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(fetch, range(1, threads + 1)))
+
+    result = materialize(
+        [many_at_once],
+        instance=pipeline.instance,
+        resources={"anchor_api": pipeline.resources()["anchor_api"]},
+    )
+
+    assert result.output_for_node("many_at_once") == ["CookieRefusedError"] * threads
+    tags = pipeline.instance.get_run_by_id(result.run_id).tags
+    assert tags[RETRY_ON_STEP_FAILURE] == "false"

@@ -1,10 +1,11 @@
 """The Dagster resource that reads a podcast's analytics from the Spotify for Creators API."""
 
 import operator
+import threading
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
 from anchor_assets.resources.errors import (
@@ -86,6 +87,9 @@ class AnchorApi(ConfigurableResource):
     _client: AnchorHttpClient | None = PrivateAttr(default=None)
     _station_id: int | None = PrivateAttr(default=None)
     _run: tuple | None = PrivateAttr(default=None)  # (instance, run id) of the run using it
+    # Steps fetch from several threads, and all of them may meet the same lasting failure.
+    _run_tagging: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _run_tagged: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         if context.instance is not None and context.run is not None:
@@ -239,9 +243,18 @@ class AnchorApi(ConfigurableResource):
     def _do_not_retry_the_run(self) -> None:
         """Tags the run so that run retries leave it failed: asking again with the same cookie
         or show id would only fail the same way, three more times."""
-        if self._run is not None:
+        with self._run_tagging:
+            if self._run is None or self._run_tagged:
+                return
+            self._run_tagged = True
             instance, run_id = self._run
-            instance.add_run_tags(run_id, NO_RUN_RETRY)
+            try:
+                instance.add_run_tags(run_id, NO_RUN_RETRY)
+            except Exception as error:  # the API's failure, raised next, is the one to show
+                get_dagster_logger().warning(
+                    f"Could not mark the run as not worth retrying ({type(error).__name__}: "
+                    f"{error}); run retries may run it again."
+                )
 
     def _http(self) -> AnchorHttpClient:
         if self._client is None:
