@@ -106,6 +106,9 @@ class SandboxServer:
         self._port: int | None = None
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        # The most requests it was answering at once since it started or its requests were cleared.
+        self.max_in_flight = 0
         self._faults: list[_Fault] = []
         self._http: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -167,6 +170,7 @@ class SandboxServer:
     def clear_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+            self.max_in_flight = self._in_flight
 
     def fail_next(
         self,
@@ -213,6 +217,16 @@ class SandboxServer:
             self._faults.append(fault)
 
     def _respond(self, method: str, target: str, cookie_header: str | None) -> Reply:
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            return self._reply(method, target, cookie_header)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _reply(self, method: str, target: str, cookie_header: str | None) -> Reply:
         url = urlsplit(target)
         path = unquote(url.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
