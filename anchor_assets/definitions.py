@@ -20,17 +20,17 @@ from anchor_assets.warehouse import Warehouse
 
 settings = load_settings()
 check_credentials()
-# Read again by each step that asks for several things; checked here so a bad value fails the
-# load, not only those steps.
-parallel_requests()
+# How many requests each step sends at once, and how many all runs together may have in flight.
+requests_at_once = parallel_requests()
 
 assets = [*all_assets, *analytics_assets]
 
 # A run's steps run one after another in the run's own process; each step asks the API for
-# several things at once (ANCHOR_PARALLEL_REQUESTS) and the anchor_api pool bounds how many
-# steps do so across runs (one unless changed). Dagster's multiprocess executor costs a process per step and passes every event
-# through a queue it drains one event per poll of each step: a daily step of two years (731
-# materializations) held its pool slot 9 s after it was done, and memory doubled.
+# several things at once, and the AnchorApi resource keeps all runs within one budget of
+# requests in flight (ANCHOR_PARALLEL_REQUESTS). Dagster's multiprocess executor costs a
+# process per step and passes every event through a queue it drains one event per poll of each
+# step: a daily step of two years (731 materializations) held its pool slot 9 s after it was
+# done, and memory doubled.
 executor = in_process_executor
 
 defs = Definitions.merge(
@@ -48,6 +48,7 @@ defs = Definitions.merge(
                 base_url=settings.base_url,
                 webstation_id=EnvVar("ANCHOR_WEBSTATION_ID"),
                 anchorpw_s=EnvVar("ANCHOR_PW_S"),
+                parallel_requests=requests_at_once,
             ),
             "io_manager": AnchorDuckDBIOManager(database=settings.duckdb_path, schema="anchor"),
             # The checks and the analytics read the same file and schema in SQL.

@@ -6,8 +6,9 @@
   history's folder spelt out, so that the instance finds its history wherever it is opened
   from, with DAGSTER_HOME set to another folder or not at all;
 - ends the runs that a stopped UI left in progress. Their run process went with the UI, but
-  Dagster still counts them as going: each keeps its anchor_api pool slot, and with one slot
-  every later run would wait for run monitoring's 3-hour limit. They are marked failed, which
+  Dagster still counts them as going: each keeps its anchor_api pool slot and its place among
+  the runs in progress, and once they fill those every later run would wait for run
+  monitoring's 3-hour limit. They are marked failed, which
   also lets run retries start them again from their failed steps, and their slots are freed.
 
 The scripts call it only once they hold the folder's lock, when no Dagster of theirs runs on it.

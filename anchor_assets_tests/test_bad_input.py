@@ -78,7 +78,7 @@ def test_defaults_when_nothing_is_set(tmp_path, monkeypatch):
             {"ANCHOR_PARALLEL_REQUESTS": "0"},
             (
                 "anchor_assets.settings.SettingError: ANCHOR_PARALLEL_REQUESTS='0' is not a whole"
-                " number from 1 to 10: set how many API requests one step may make at once (1"
+                " number from 1 to 10: set how many API requests may be in flight at once (1"
                 " asks one thing at a time), or unset it for 8."
             ),
         ),

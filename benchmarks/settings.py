@@ -21,29 +21,36 @@ def api_concurrency(
     In order: --api-concurrency; $ANCHOR_API_CONCURRENCY; else the limit of the Dagster pool the
     assets are in (live_pools, as the running instance reports it, else
     concurrency.pools.default_limit of deploy/dagster.yaml) times the requests one step may have
-    in flight (anchor_assets.assets.fetching.parallel_requests(), when the project has it);
-    else 1.
+    in flight (anchor_assets.assets.fetching.parallel_requests(), when the project has it),
+    capped by the request budget all runs share when the project has one; else 1.
     """
     if override is not None:
         return override, "--api-concurrency"
     if os.environ.get(CONCURRENCY_VARIABLE):
         return int(os.environ[CONCURRENCY_VARIABLE]), f"${CONCURRENCY_VARIABLE}"
     per_step, per_step_source = _requests_per_step()
+    pool = _pool_limit(live_pools)
+    if pool is None:
+        return 1, "no API concurrency setting found: assumed 1"
+    limit, pool_source = pool
+    if _shared_budget() and limit * per_step > per_step:
+        return per_step, (
+            f"{per_step_source}, the budget all runs share ({pool_source} would allow"
+            f" {limit * per_step})"
+        )
+    return limit * per_step, f"{pool_source} x {per_step_source}"
+
+
+def _pool_limit(live_pools: dict[str, int | None] | None) -> tuple[int, str] | None:
     limits = {pool: limit for pool, limit in (live_pools or {}).items() if limit}
     if limits:
         pool, limit = min(limits.items(), key=lambda item: item[1])
-        return (
-            limit * per_step,
-            f"pool {pool} limit {limit} (as the instance reports it) x {per_step_source}",
-        )
+        return limit, f"pool {pool} limit {limit} (as the instance reports it)"
     config = yaml.safe_load(INSTANCE_YAML.read_text()) or {}
     default_limit = ((config.get("concurrency") or {}).get("pools") or {}).get("default_limit")
     if isinstance(default_limit, int) and live_pools != {}:
-        return default_limit * per_step, (
-            f"deploy/dagster.yaml concurrency.pools.default_limit {default_limit}"
-            f" x {per_step_source}"
-        )
-    return 1, "no API concurrency setting found: assumed 1"
+        return default_limit, f"deploy/dagster.yaml concurrency.pools.default_limit {default_limit}"
+    return None
 
 
 def _requests_per_step() -> tuple[int, str]:
@@ -52,7 +59,16 @@ def _requests_per_step() -> tuple[int, str]:
     except ImportError:
         return 1, "1 request per step"
     count = parallel_requests()
-    return count, f"{PARALLEL_REQUESTS_VARIABLE} {count} requests per step"
+    return count, f"{PARALLEL_REQUESTS_VARIABLE} {count} requests"
+
+
+def _shared_budget() -> bool:
+    """Whether the project keeps all runs' requests within one budget (its request slots)."""
+    try:
+        import anchor_assets.resources.request_slots  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def automation_present() -> bool:

@@ -14,22 +14,23 @@ Key = TypeVar("Key", bound=Hashable)
 
 PARALLEL_REQUESTS_VARIABLE = "ANCHOR_PARALLEL_REQUESTS"
 # The dashboard itself asks for several things at once when a page opens. Eight in flight cut a
-# long backfill's wall time eightfold without looking like a flood; the anchor_api pool (one step
-# unless changed) bounds how many steps do this at the same time.
+# long backfill's wall time eightfold without looking like a flood. The same number bounds the
+# requests of all runs together (the AnchorApi resource's request slots).
 DEFAULT_PARALLEL_REQUESTS = 8
 # requests keeps at most 10 connections to a host; more threads would open and drop extra ones.
 MAX_PARALLEL_REQUESTS = 10
 
 
 def parallel_requests(environ: Mapping[str, str] = os.environ) -> int:
-    """How many requests one step may have in flight, from ANCHOR_PARALLEL_REQUESTS."""
+    """How many requests may be in flight, from ANCHOR_PARALLEL_REQUESTS: one step's threads, and
+    the budget all runs share."""
     text = (environ.get(PARALLEL_REQUESTS_VARIABLE) or "").strip()
     if not text:
         return DEFAULT_PARALLEL_REQUESTS
     if not text.isdigit() or not 1 <= int(text) <= MAX_PARALLEL_REQUESTS:
         raise SettingError(
             f"{PARALLEL_REQUESTS_VARIABLE}={text!r} is not a whole number from 1 to"
-            f" {MAX_PARALLEL_REQUESTS}: set how many API requests one step may make at once"
+            f" {MAX_PARALLEL_REQUESTS}: set how many API requests may be in flight at once"
             f" (1 asks one thing at a time), or unset it for {DEFAULT_PARALLEL_REQUESTS}."
         )
     return int(text)

@@ -3,6 +3,7 @@
 import operator
 import threading
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
@@ -14,6 +15,7 @@ from anchor_assets.resources.errors import (
     UnexpectedAnswerError,
 )
 from anchor_assets.resources.http_client import AnchorHttpClient, Params, endpoint_name
+from anchor_assets.resources.request_slots import SLOTS_FOLDER, RequestSlots
 from anchor_assets.resources.retry import RetryPolicy
 from anchor_assets.resources.settings import (
     checked_base_url,
@@ -84,7 +86,16 @@ class AnchorApi(ConfigurableResource):
         "pauses start at about a second and double each time.",
     )
 
+    parallel_requests: int = Field(
+        default=8,
+        ge=1,
+        le=10,
+        description="How many requests may be in flight at once, across every run of the Dagster "
+        "instance (ANCHOR_PARALLEL_REQUESTS).",
+    )
+
     _client: AnchorHttpClient | None = PrivateAttr(default=None)
+    _slots: RequestSlots | None = PrivateAttr(default=None)
     _station_id: int | None = PrivateAttr(default=None)
     _run: tuple | None = PrivateAttr(default=None)  # (instance, run id) of the run using it
     # Steps fetch from several threads, and all of them may meet the same lasting failure.
@@ -92,8 +103,11 @@ class AnchorApi(ConfigurableResource):
     _run_tagged: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        if context.instance is not None and context.run is not None:
-            self._run = (context.instance, context.run.run_id)
+        if context.instance is not None:
+            folder = Path(context.instance.root_directory) / SLOTS_FOLDER
+            self._slots = RequestSlots(folder, self.parallel_requests)
+            if context.run is not None:
+                self._run = (context.instance, context.run.run_id)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._client is not None:
@@ -267,6 +281,7 @@ class AnchorApi(ConfigurableResource):
                     max_backoff_seconds=self.max_backoff_seconds,
                     max_retry_after_seconds=self.max_retry_after_seconds,
                 ),
+                slots=self._slots,
             )
         return self._client
 

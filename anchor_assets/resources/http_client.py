@@ -6,6 +6,7 @@ and its headers, are replaced by ours outside their ``except`` block, so none is
 """
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -20,6 +21,7 @@ from anchor_assets.resources.errors import (
     RequestRejectedError,
     TransientFailure,
 )
+from anchor_assets.resources.request_slots import RequestSlots
 from anchor_assets.resources.retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
 
 USER_AGENT = "anchor-assets (Dagster pipeline reading Spotify for Creators analytics)"
@@ -42,9 +44,16 @@ class AnchorHttpClient:
     """A pooled session that GETs JSON from the API, retrying passing faults."""
 
     def __init__(
-        self, base_url: str, cookie: str, timeout_seconds: float, retry_policy: RetryPolicy
+        self,
+        base_url: str,
+        cookie: str,
+        timeout_seconds: float,
+        retry_policy: RetryPolicy,
+        slots: RequestSlots | None = None,
     ) -> None:
         self._base_url = base_url
+        # Held while a request is in flight, not while it waits to be tried again.
+        self._slots = slots
         self._cookie = cookie
         self._timeout_seconds = timeout_seconds
         self._retry_policy = retry_policy
@@ -77,12 +86,13 @@ class AnchorHttpClient:
 
     def _send(self, path: str, params: Params | None, endpoint: str) -> requests.Response:
         try:
-            return self._session.get(
-                f"{self._base_url}/{path}",
-                params={**(params or {}), **MUMS_COMPATIBLE},
-                timeout=self._timeout_seconds,
-                allow_redirects=False,
-            )
+            with self._slots.one() if self._slots else nullcontext():
+                return self._session.get(
+                    f"{self._base_url}/{path}",
+                    params={**(params or {}), **MUMS_COMPATIBLE},
+                    timeout=self._timeout_seconds,
+                    allow_redirects=False,
+                )
         except requests.RequestException as error:
             failure = self._failure_for(error, endpoint)
         raise failure
