@@ -215,6 +215,7 @@ def test_the_shipped_settings_retry_failed_runs_and_free_slots_that_runs_left_be
     assert (instance.run_retries_enabled, instance.run_retries_max_retries) == (True, 3)
     assert instance.run_monitoring_enabled
     assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] == 60
+    assert instance.run_monitoring_poll_interval_seconds == 20
     assert instance.run_monitoring_max_runtime_seconds == 3 * 60 * 60
 
 
