@@ -1,5 +1,9 @@
 """Line charts for materialization metadata: an SVG drawn by hand, embedded in markdown as a data
-URL, which the Dagster UI shows as an image (its markdown allows data: images)."""
+URL, which the Dagster UI shows as an image (its markdown allows data: images).
+
+A partitioned table declares its chart in its asset metadata (``chart``) and the IO manager draws
+it from the rows it stores, once per write; other assets attach ``plot_metadata`` themselves.
+"""
 
 import base64
 from xml.sax.saxutils import escape
@@ -13,16 +17,27 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 20, 34, 30
 LEGEND_ROW = 18
 # More lines than this would not be told apart; the ones with the most in total are drawn.
 MAX_LINES = 8
-# Points kept over all lines, at whole pixels: a line has no more pixels across than this, and
-# the image is kept with every partition's materialization (731 of them for two years of days:
-# 30 KB images made storing them slower than fetching the days).
+# Points kept over all lines, at whole pixels: a line has no more pixels across than this.
 MAX_POINTS = 1000
+# Asset metadata naming the columns of a table's chart.
+CHART = "anchor/chart"
 COLOURS = ["#4f43dd", "#e0633a", "#1c9e77", "#c2185b", "#7a8c00", "#0288d1", "#8d6e63", "#555555"]
 # The y axis has about this many gridline steps, each a round number.
 TICK_STEPS = 4
 ROUND_STEPS = (1, 2, 2.5, 3, 4, 5, 6, 8, 10)
 FONT = 'font-family="sans-serif" font-size="11" fill="#555"'
 TITLE_FONT = 'font-family="sans-serif" font-size="13" fill="#222"'
+
+
+def chart(x: str, y: str, title: str, series: str | None = None) -> dict:
+    """Asset metadata asking for a chart ('plot') of the stored rows with each materialization:
+    ``y`` over ``x``, one line per value of ``series`` if given."""
+    return {CHART: {"x": x, "y": y, "title": title, **({"series": series} if series else {})}}
+
+
+def chart_metadata(frame: pd.DataFrame, declared: dict | None) -> dict[str, MetadataValue]:
+    """The chart a table declared with ``chart``, drawn from ``frame``; nothing if none."""
+    return plot_metadata(frame, **declared) if declared else {}
 
 
 def plot_metadata(

@@ -26,6 +26,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
+    MetadataValue,
     execute_job,
     materialize,
     reconstructable,
@@ -244,6 +245,33 @@ def most_at_once(spans_: list[tuple[float, float]]) -> int:
 
 
 # The rows: every one served, each stored once
+
+
+def test_each_runs_preview_and_chart_are_kept_once_on_its_last_partition(backfill):
+    """Dagster copies an output's metadata onto every partition's event; the preview and the
+    chart describe the whole write, so only the run's last event of a table, the one the UI
+    shows as the latest, keeps them, while every event keeps the table's size and columns."""
+    charted = {"plays", "episode_plays", "episode_performance"}
+    for run_id, _ in backfill.results:
+        events = backfill.instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        by_table: dict[str, list] = {}
+        for event in events:
+            materialization = event.dagster_event.event_specific_data.materialization
+            by_table.setdefault(materialization.asset_key.path[-1], []).append(materialization)
+        assert set(by_table) in ({*DAILY}, {*PER_EPISODE})
+        for table, materializations in by_table.items():
+            *earlier, last = materializations
+            assert len(earlier) >= PUBLISHED_EPISODES + 2 - EPISODES_PER_RUN - 1
+            assert ("plot" in last.metadata) == (table in charted)
+            assert {"preview", "rows_written", "rows_replaced"} <= set(last.metadata)
+            assert "data:image/svg+xml;base64," in last.metadata.get("plot", MetadataValue.md(
+                "data:image/svg+xml;base64,")).value  # fmt: skip
+            for materialization in earlier:
+                assert not {"plot", "preview", "rows_written"} & set(materialization.metadata)
+            for materialization in materializations:
+                assert {"dagster/column_schema", "dagster/row_count"} <= set(
+                    materialization.metadata
+                )
 
 
 def test_every_day_of_station_plays_is_stored_once(backfill):

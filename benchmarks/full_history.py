@@ -115,6 +115,7 @@ def _product(
         "warehouse_bytes": sum(
             p.stat().st_size for p in warehouse.parent.glob(warehouse.name + "*")
         ),
+        "instance_bytes": sum(p.stat().st_size for p in dagster_home.rglob("*") if p.is_file()),
     }
 
 

@@ -83,7 +83,9 @@ def _full_history(results, latency, concurrency) -> list[str]:
             "  then the analytics tables over the loaded data (one more run):"
             f" {product.get('analytics_seconds', 0.0):.1f} s",
             _cpu_line(product["memory"], wall),
-            f"  DuckDB file: {results['warehouse_bytes'] / MIB:.1f} MiB",
+            f"  DuckDB file: {results['warehouse_bytes'] / MIB:.1f} MiB; Dagster instance folder"
+            f" (run history, logs) after the full history and the refresh:"
+            f" {results.get('instance_bytes', 0) / MIB:.1f} MiB",
         ]
         lines += _failures(product)
         lines += _breakdown(product)

@@ -32,7 +32,7 @@ from anchor_assets.assets.common import (
 from anchor_assets.assets.fetching import fetch_in_turn
 from anchor_assets.days import last_complete_day, utc_today
 from anchor_assets.partitions import episode_partitions
-from anchor_assets.plots import plot_metadata
+from anchor_assets.plots import chart
 from anchor_assets.resources.anchor_api import AnchorApi
 from anchor_assets.transforms import (
     episode_aggregated_performance_table,
@@ -147,6 +147,12 @@ PER_EPISODE_DESCRIPTIONS = {
         "An episode's details from its overview: description, audio, links, publishing state."
     ),
 }
+CHARTS = {
+    "episode_plays": chart("date", "plays", "Plays per day", series="episode_id"),
+    "episode_performance": chart(
+        "second", "listeners", "Listeners still in, by second", series="episode_id"
+    ),
+}
 
 
 @multi_asset(
@@ -157,7 +163,9 @@ PER_EPISODE_DESCRIPTIONS = {
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=EPISODES_PER_RUN),
     can_subset=True,
     ins={"episode_list": AssetIn(key=[KEY_PREFIX, "episodes"])},
-    outs=chosen_table_outs(PER_EPISODE_DESCRIPTIONS, episode_table),
+    outs=chosen_table_outs(
+        PER_EPISODE_DESCRIPTIONS, lambda table: episode_table(table) | CHARTS.get(table, {})
+    ),
 )
 def per_episode(context: AssetExecutionContext, anchor_api: AnchorApi, episode_list: pd.DataFrame):
     """The chosen tables for the run's episodes, each stored once its answers are in."""
@@ -201,17 +209,7 @@ def per_episode(context: AssetExecutionContext, anchor_api: AnchorApi, episode_l
     groups = [(table, *fetches[table]) for table in fetches if table in selected]
     for table, frames in fetch_in_turn(groups):
         frame = concat(frames, empty_frame(table))
-        yield Output(frame, table, metadata={**titles, **_plot(table, frame)})
-
-
-def _plot(table: str, frame: pd.DataFrame) -> dict:
-    if table == "episode_plays":
-        return plot_metadata(frame, "date", "plays", "Plays per day", "episode_id")
-    if table == "episode_performance":
-        return plot_metadata(
-            frame, "second", "listeners", "Listeners still in, by second", "episode_id"
-        )
-    return {}
+        yield Output(frame, table, metadata=titles)
 
 
 def _chosen_episodes(context: AssetExecutionContext, episode_list: pd.DataFrame) -> pd.DataFrame:

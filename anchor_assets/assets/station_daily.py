@@ -23,7 +23,7 @@ from anchor_assets.assets.common import (
 from anchor_assets.assets.fetching import fetch_in_turn
 from anchor_assets.days import each_day, window_days
 from anchor_assets.partitions import daily_partitions
-from anchor_assets.plots import plot_metadata
+from anchor_assets.plots import chart
 from anchor_assets.resources.anchor_api import AnchorApi
 from anchor_assets.transforms import plays_by_episode_table, plays_table, share_tables
 
@@ -44,6 +44,7 @@ DESCRIPTIONS = {
     ),
     "plays_by_gender": "Share of each UTC day's plays by listeners' gender.",
 }
+CHARTS = {"plays": chart("date", "plays", "Plays per day")}
 # The share tables, by the column holding their label; the API gives shares over the window
 # asked, so each day is one call of its own.
 SHARE_LABELS = {
@@ -95,7 +96,7 @@ def daily_fetches(anchor_api: AnchorApi, first: date, last: date) -> dict[str, D
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     can_subset=True,
-    outs=chosen_table_outs(DESCRIPTIONS, daily_table),
+    outs=chosen_table_outs(DESCRIPTIONS, lambda table: daily_table(table) | CHARTS.get(table, {})),
 )
 def station_daily(context: AssetExecutionContext, anchor_api: AnchorApi):
     """The chosen tables over the run's days, each stored once its answers are in."""
@@ -106,10 +107,7 @@ def station_daily(context: AssetExecutionContext, anchor_api: AnchorApi):
     groups = [(name, fetches[name].items, fetches[name].fetch) for name in chosen]
     for name, frames in fetch_in_turn(groups):
         frame = fetches[name].combine(frames)
-        metadata = window_metadata(first, last)
-        if name == "plays":
-            metadata.update(plot_metadata(frame, "date", "plays", "Plays per day"))
-        yield Output(frame, name, metadata=metadata)
+        yield Output(frame, name, metadata=window_metadata(first, last))
 
 
 station_daily_assets = [station_daily]

@@ -16,6 +16,7 @@ from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_pandas import DuckDBPandasIOManager, DuckDBPandasTypeHandler
 from pydantic import Field
 
+from anchor_assets.plots import CHART, chart_metadata
 from anchor_assets.storage import sql
 from anchor_assets.storage.opening import open_waiting_for_lock
 
@@ -60,9 +61,12 @@ class AnchorDuckDBTypeHandler(DuckDBPandasTypeHandler):
             connection.unregister(FRAME_VIEW)
         for change in changes:
             context.log.info(f"{table_slice.schema}.{table_slice.table}: {change}")
-        metadata = _write_metadata(context, obj, deleted, total, changes)
-        metadata[COLUMN_SCHEMA] = MetadataValue.table_schema(_stored_schema(final, declared))
-        return metadata
+        every_event = {
+            "dagster/row_count": MetadataValue.int(total),
+            COLUMN_SCHEMA: MetadataValue.table_schema(_stored_schema(final, declared)),
+        }
+        whole_write = _write_metadata(context, obj, deleted, changes)
+        return {**every_event, **_once_per_write(context, whole_write)}
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         if table_slice.partition_dimensions and not context.asset_partition_keys:
@@ -107,18 +111,37 @@ def _delete_replaced_rows(context: OutputContext, connection, table_slice: Table
     return connection.execute(f"delete from {target} where {condition}").fetchone()[0]
 
 
-def _write_metadata(context: OutputContext, obj: pd.DataFrame, deleted: int, total: int, changes):
+def _write_metadata(context: OutputContext, obj: pd.DataFrame, deleted: int, changes) -> dict:
+    """What this write did: its rows, a preview of them, the table's chart if it has one."""
     written = "dagster/partition_row_count" if context.has_partition_key else "rows_written"
     metadata = {
         written: MetadataValue.int(len(obj)),
-        "dagster/row_count": MetadataValue.int(total),
         "rows_replaced": MetadataValue.int(deleted),
         # As objects, so that ids in an all-number row are not printed as floats.
-        "preview": MetadataValue.md(obj.head(PREVIEW_ROWS).astype(object).to_markdown(index=False)),
+        "preview": MetadataValue.md(
+            obj.head(PREVIEW_ROWS).astype(object).to_markdown(index=False)
+        ),
+        **chart_metadata(obj, context.definition_metadata.get(CHART)),
     }
     if changes and changes != ["created table"]:
         metadata["schema_changes"] = MetadataValue.text("; ".join(changes))
     return metadata
+
+
+def _once_per_write(context: OutputContext, metadata: dict) -> dict:
+    """Dagster copies an output's metadata onto the event of every partition a run writes: what
+    describes the whole write (its rows, a preview, a chart) goes onto the event of the last
+    partition alone, the latest, which the UI shows, so that a two-year backfill keeps it once,
+    not 731 times. The table's size and the column schema (which the schema checks compare) stay
+    on every event."""
+    # Dagster writes the events in the order of these keys (a set's order, for episodes).
+    keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
+    if len(keys) < 2:
+        return metadata
+    context.step_context.add_asset_metadata(
+        metadata, asset_key=context.asset_key, partition_key=keys[-1]
+    )
+    return {}
 
 
 def _stored_schema(stored: dict[str, str], declared: TableSchema | None) -> TableSchema:
