@@ -64,7 +64,7 @@ def days_range(first: date, last: date) -> dict:
     return {"timeRangeStart": midnight(first), "timeRangeEnd": midnight(last)}
 
 
-def impressions_query(start: int, end: int) -> str:
+def impressions_query(start, end) -> str:
     window = {"version": "1.0", "startTime": start, "endTime": end}
     figures = ["impressions", "dailyImpressions", "impressionsBySource"]
     query = {"include": figures, "options": {figure: dict(window) for figure in figures}}
@@ -555,10 +555,24 @@ def test_impressions_of_the_last_two_days_are_not_in_yet(sandbox):
     assert len(dates) == 27
 
 
+def test_impressions_take_times_written_as_whole_floats(sandbox):
+    """The reference client writes 1700006400.0: the same JSON number as 1700006400."""
+    end = midnight(sandbox.show.today - 11 * DAY)
+    as_ints = impressions_query(end - 29 * 86400, end)
+    as_floats = impressions_query(float(end - 29 * 86400), float(end))
+
+    assert as_floats != as_ints
+    assert ok(sandbox, f"analytics/station/{S}", query=as_floats) == ok(
+        sandbox, f"analytics/station/{S}", query=as_ints
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [
         impressions_query(1_700_006_400, 1_700_006_400 + 28 * 86400),  # 28 days
+        impressions_query(1_700_006_400.5, 1_700_006_400.5 + 29 * 86400),  # not whole seconds
+        impressions_query("1700006400", "1702512000"),  # text, not numbers
         impressions_query(1_700_006_400 + 1800, 1_700_006_400 + 1800 + 29 * 86400),  # half hour
         "not base64!",
         base64.b64encode(b'{"include": ["impressions"]}').decode(),  # no options

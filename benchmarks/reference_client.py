@@ -77,9 +77,8 @@ def _everything_once(connector, today: date) -> None:
 
 
 def _impressions(connector) -> None:
-    # The reference client writes the window's times as floats (1793638800.0); the sandbox, like
-    # the product's client, expects whole seconds and answers 400. The request is made and
-    # counted all the same; the reference client's refusal is reported, not fatal.
+    # The reference client asks for the window ending now less two days, local time: a refusal
+    # (a clock not in UTC can put its ends off the sandbox's rules) is reported, not fatal.
     import requests
 
     try:

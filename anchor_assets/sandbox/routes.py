@@ -161,10 +161,10 @@ def _impressions(show: FictionalShow, query: dict, station: str) -> dict:
 
 
 def _impressions_window(figure: str, window: dict) -> tuple[date, date]:
-    start, end = window.get("startTime"), window.get("endTime")
+    start, end = _unix_seconds(window.get("startTime")), _unix_seconds(window.get("endTime"))
     if window.get("version") != IMPRESSIONS_QUERY_VERSION:
         raise bad("query", f"options.{figure}.version must be {IMPRESSIONS_QUERY_VERSION!r}")
-    if not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in (start, end)):
+    if start is None or end is None:
         raise bad("query", f"options.{figure} needs startTime and endTime in Unix seconds")
     if start % 3600 or end % 3600:
         raise bad("query", f"options.{figure}: startTime and endTime must be on a whole hour")
@@ -172,6 +172,14 @@ def _impressions_window(figure: str, window: dict) -> tuple[date, date]:
         raise bad("query", f"options.{figure}: endTime must be exactly 29 days after startTime")
     # The window holds the days whose midnight d satisfies start <= d < end.
     return first_midnight_from(start), last_midnight_until(end - 1)
+
+
+def _unix_seconds(value) -> int | None:
+    """A time as JSON gives it: a number of whole seconds, written 1700006400 or 1700006400.0
+    (a JSON number is the same either way; the reference client writes the second)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return int(value) if value == int(value) else None
 
 
 # Episode figures
