@@ -1,4 +1,4 @@
-"""The benchmark still runs: at a tiny size, without latency, and without its dagster dev part
+"""The benchmark still runs: at a tiny size, without latency, and without its part through the UI
 (which needs minutes); it prints figures and asserts nothing about their values, only that the
 reference client it compares with got every answer."""
 

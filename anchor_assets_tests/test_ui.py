@@ -1,6 +1,6 @@
-"""The code location as the UI sees it: ``dagster dev`` as a real process on a free loopback port,
-with its own DAGSTER_HOME, pointed at a sandbox show; everything goes through the GraphQL API the
-UI itself uses."""
+"""The code location as the UI sees it: the UI that ``scripts/ui`` starts (``anchor_assets.serve``)
+as a real process on a free loopback port, with its own DAGSTER_HOME, pointed at a sandbox show;
+everything goes through the GraphQL API the UI itself uses. Also how the UI's processes stop."""
 
 import importlib
 import json
@@ -84,26 +84,8 @@ def free_port() -> int:
 def dagster_dev(tmp_path_factory):
     show = FictionalShow(episode_count=4, history_days=60)
     home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    warehouse = home / "warehouse.duckdb"
-    log = home / "dagster_dev.log"
-    port = free_port()
-    with SandboxServer(show, cookie=COOKIE, port=0) as sandbox, log.open("w") as output:
-        environ = {
-            **os.environ,
-            "DAGSTER_HOME": str(home),
-            "ANCHOR_BASE_URL": sandbox.base_url,
-            "ANCHOR_WEBSTATION_ID": show.webstation_id,
-            "ANCHOR_PW_S": COOKIE,
-            "ANCHOR_DUCKDB_PATH": str(warehouse),
-        }
-        dagster = Path(sys.executable).with_name("dagster")
-        process = subprocess.Popen(
-            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)],
-            cwd=REPO, env=environ, stdout=output, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        server = DagsterDev(f"http://127.0.0.1:{port}", show, warehouse, log)
+    with SandboxServer(show, cookie=COOKIE, port=0) as sandbox:
+        process, server = _start_ui(home, sandbox)
         try:
             _wait_until_loaded(server, process)
             yield server
@@ -111,11 +93,33 @@ def dagster_dev(tmp_path_factory):
             _stop(process)
 
 
+def _start_ui(home: Path, sandbox: SandboxServer) -> tuple[subprocess.Popen, "DagsterDev"]:
+    """``python -m anchor_assets.serve`` as scripts/ui starts it, in a process group of its own."""
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    warehouse, log, port = home / "warehouse.duckdb", home / "ui.log", free_port()
+    environ = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ANCHOR_BASE_URL": sandbox.base_url,
+        "ANCHOR_WEBSTATION_ID": sandbox.show.webstation_id,
+        "ANCHOR_PW_S": COOKIE,
+        "ANCHOR_DUCKDB_PATH": str(warehouse),
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "anchor_assets.serve", "--host", "127.0.0.1",
+             "--port", str(port)],
+            cwd=REPO, env=environ, stdout=output, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    return process, DagsterDev(f"http://127.0.0.1:{port}", sandbox.show, warehouse, log)
+
+
 def _wait_until_loaded(server: DagsterDev, process: subprocess.Popen) -> None:
     """Until the webserver answers and the code location has loaded, within STARTUP_SECONDS."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"dagster dev exited early:\n{server.log_tail()}"
+        assert process.poll() is None, f"the UI exited early:\n{server.log_tail()}"
         try:
             entries = server.query(LOCATION_STATUS)["workspaceOrError"]["locationEntries"]
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -125,27 +129,24 @@ def _wait_until_loaded(server: DagsterDev, process: subprocess.Popen) -> None:
             return
         assert not loaded or not loaded[0] or loaded[0]["__typename"] != "PythonError", loaded
         time.sleep(1)
-    pytest.fail(f"dagster dev did not load {LOCATION} in {STARTUP_SECONDS} s:\n{server.log_tail()}")
+    pytest.fail(f"the UI did not load {LOCATION} in {STARTUP_SECONDS} s:\n{server.log_tail()}")
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Stops dagster dev and the processes it started (its own process group)."""
+    """Stops the UI as Ctrl-C does, and kills it if it has not stopped in time (the kernel then
+    stops the processes it started)."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in its terminal
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
             process.wait(timeout=STOP_SECONDS)
-    try:  # children that outlived their parent's shutdown
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def expected_asset_graph(environ: dict) -> dict:
-    """Each asset of the code location (loaded here, as dagster dev loads it) with its group
-    and upstream assets."""
+    """Each asset of the code location (loaded here, as the UI's code server loads it) with its
+    group and upstream assets."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in environ.items():
             patch.setenv(name, value)
@@ -225,3 +226,102 @@ def _wait_for_run(server: DagsterDev, run_id: str) -> str:
             return status
         time.sleep(1)
     pytest.fail(f"run {run_id} still {status} after {RUN_SECONDS} s:\n{server.log_tail()}")
+
+
+# How the UI's processes stop
+
+UI_PROCESSES = {
+    "api grpc": "code server", "dagster_webserver": "webserver", "dagster._daemon": "daemon"
+}
+
+
+@pytest.fixture
+def ui(tmp_path):
+    """A UI started afresh, once its code server, webserver and daemon all run: the UI's process
+    and theirs, by role."""
+    show = FictionalShow(episode_count=2, history_days=20)
+    with SandboxServer(show, cookie=COOKIE, port=0) as sandbox:
+        process, server = _start_ui(tmp_path, sandbox)
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while len(started := _roles(_children(process.pid))) < len(UI_PROCESSES):
+                assert process.poll() is None, server.log_tail()
+                assert time.monotonic() < deadline, f"started only {started}:\n{server.log_tail()}"
+                time.sleep(0.2)
+            yield process, started
+        finally:
+            _stop(process)
+
+
+def test_stopping_the_ui_stops_its_three_processes(ui):
+    process, started = ui
+
+    process.send_signal(signal.SIGTERM)
+
+    assert process.wait(timeout=2 * STOP_SECONDS + 10) == 0
+    assert set(started) == set(UI_PROCESSES.values())
+    assert _alive(started.values()) == set()  # stopped and waited for, not left behind
+
+
+def test_a_killed_ui_leaves_none_of_its_processes_running(ui):
+    process, started = ui
+
+    process.kill()  # kill -9: it cannot stop anything itself
+
+    process.wait(timeout=5)
+    # The kernel kills them, even while they are still starting, as here.
+    left = _eventually_none_alive(started.values(), seconds=10)
+    assert not left, {role: pid for role, pid in started.items() if pid in left}
+
+
+def test_the_ui_stops_when_one_of_its_processes_ends(ui):
+    process, started = ui
+
+    os.kill(started["webserver"], signal.SIGKILL)
+
+    assert process.wait(timeout=2 * STOP_SECONDS + 10) == 1
+    assert _alive(started.values()) == set()
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if parent == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _roles(pids: list[int]) -> dict[str, int]:
+    roles = {}
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        roles.update({role: pid for fragment, role in UI_PROCESSES.items() if fragment in command})
+    return roles
+
+
+def _alive(pids) -> set[int]:
+    """Those of the processes that still run (a zombie has ended)."""
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            alive.add(pid)
+    return alive
+
+
+def _eventually_none_alive(pids, seconds: float) -> set[int]:
+    """Waits up to ``seconds`` for the processes to end; those still running then."""
+    deadline = time.monotonic() + seconds
+    while (alive := _alive(pids)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive

@@ -1,4 +1,5 @@
-"""The product as a user runs it: `dagster dev` (webserver, daemon, code server) on a fresh
+"""The product as a user runs it: the UI of `scripts/ui` (`anchor_assets.serve`: webserver,
+daemon, code server) on a fresh
 DAGSTER_HOME with the project's deploy/dagster.yaml, driven through the same GraphQL mutations
 the UI sends when you click Materialize or launch a backfill."""
 
@@ -95,7 +96,8 @@ mutation DryRun($selector: SensorSelector!, $cursor: String) {
 
 
 class DagsterUi:
-    """`dagster dev` in its own process group, on a free port; a context manager."""
+    """The UI (`python -m anchor_assets.serve`) in its own process group, on a free port; a
+    context manager."""
 
     def __init__(
         self, project_dir: Path, dagster_home: Path, env: dict[str, str], log_path: Path
@@ -119,10 +121,10 @@ class DagsterUi:
         instance_yaml = self.project_dir / "deploy" / "dagster.yaml"
         shutil.copy(instance_yaml, self.dagster_home / "dagster.yaml")
         self._log = open(self.log_path, "w")
-        dagster = Path(sys.executable).parent / "dagster"
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "anchor_assets.serve", "--host", "127.0.0.1",
+             "--port", str(self.port)],  # fmt: skip
             cwd=self.project_dir,
             env=self.env,
             stdout=self._log,
@@ -261,14 +263,14 @@ class DagsterUi:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dagster dev exited early; see {self.log_path}")
+                raise RuntimeError(f"the UI exited early; see {self.log_path}")
             try:
                 if self._location_loaded() and self._daemons_healthy():
                     return
             except (requests.RequestException, RuntimeError, KeyError, TypeError):
                 pass
             time.sleep(POLL_SECONDS)
-        raise TimeoutError(f"dagster dev was not ready within {READY_TIMEOUT_SECONDS} s")
+        raise TimeoutError(f"the UI was not ready within {READY_TIMEOUT_SECONDS} s")
 
     def _location_loaded(self) -> bool:
         workspace = self.graphql(WORKSPACE)["workspaceOrError"]

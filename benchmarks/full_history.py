@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 def _product(
     project: Path, work: Path, env: dict, sandbox: SandboxProcess, override: int | None
 ) -> dict:
-    # Imported here: the smoke test runs without dagster dev and should not pay for these.
+    # Imported here: the smoke test runs without the UI and should not pay for these.
     from dagster import DagsterInstance
 
     from benchmarks import product
@@ -80,12 +80,12 @@ def _product(
     from benchmarks.process_tree import TreeSampler
 
     dagster_home = work / "dagster_home"
-    _say("starting dagster dev")
+    _say("starting the UI (anchor_assets.serve, as scripts/ui does)")
     with DagsterUi(project, dagster_home, env, work / "dagster-dev.log") as ui:
-        _say(f"dagster dev ready in {ui.startup_seconds:.1f} s (pid {ui.process.pid})")
+        _say(f"the UI is ready in {ui.startup_seconds:.1f} s (pid {ui.process.pid})")
         sampler = TreeSampler(ui.process.pid)
         sampler.start()
-        # The instance's run history storage finds its files under DAGSTER_HOME, as dagster dev's do.
+        # The instance's run history storage finds its files under DAGSTER_HOME, as the UI's do.
         os.environ["DAGSTER_HOME"] = str(dagster_home)
         instance = DagsterInstance.from_config(str(dagster_home))
         pools = ui.pool_limits()
@@ -108,7 +108,7 @@ def _product(
     return {
         "api_concurrency": {"limit": limit, "source": source, "pools": pools},
         "automation_turned_off": stopped,
-        "dagster_dev_startup_seconds": ui.startup_seconds,
+        "ui_startup_seconds": ui.startup_seconds,
         "product_full": asdict(full),
         "product_refresh": asdict(refresh),
         "product_peak_overall": asdict(idle),
@@ -231,7 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--skip-product",
         action="store_true",
-        help="leave out the dagster dev part (full history and refresh)",
+        help="leave out the product part through the UI (full history and refresh)",
     )
     parser.add_argument("--workdir", help="keep the warehouse, instance and logs here")
     parser.add_argument("--json", help="also write every figure to this file")

@@ -17,7 +17,7 @@ ROLES = (
     ("dagster._daemon", "daemon"),
     ("code-server", "code server"),
     ("api grpc", "code server"),
-    ("dagster dev", "dagster dev"),
+    ("anchor_assets.serve", "ui launcher"),
 )
 
 

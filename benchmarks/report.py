@@ -63,7 +63,7 @@ def _full_history(results, latency, concurrency) -> list[str]:
     lines.append(f"  {'request-bound limit':34}{limit:9.1f}{requests:10d}{concurrency:15d}")
     if product:
         lines.append(
-            _row("product (dagster dev backfill)", product["wall_seconds"], product["requests"])
+            _row("product (UI backfill)", product["wall_seconds"], product["requests"])
         )
     lines.append(_row("reference client (sequential)", reference["seconds"], reference["requests"]))
     if product:
@@ -177,7 +177,7 @@ def _memory(results) -> list[str]:
     product = results.get("product_full")
     if not product:
         return []
-    lines = ["PEAK MEMORY of the dagster dev process tree (webserver, daemon, code server, runs)"]
+    lines = ["PEAK MEMORY of the UI's process tree (webserver, daemon, code server, runs)"]
     for label, key in (("full history", "product_full"), ("daily refresh", "product_refresh")):
         memory = results[key]["memory"]
         roles = ", ".join(
@@ -199,10 +199,10 @@ def _memory(results) -> list[str]:
 
 def _startup(results) -> list[str]:
     lines = []
-    if "dagster_dev_startup_seconds" in results:
+    if "ui_startup_seconds" in results:
         lines.append(
-            f"  dagster dev until UI, code location and daemons are up:"
-            f" {results['dagster_dev_startup_seconds']:.1f} s"
+            f"  the UI (anchor_assets.serve) until webserver, code location and daemons are up:"
+            f" {results['ui_startup_seconds']:.1f} s"
         )
     if "startup" not in results:
         return ["STARTUP", *lines, ""] if lines else []

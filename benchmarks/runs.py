@@ -1,4 +1,4 @@
-"""Waiting for the runs and backfills that dagster dev carries out, read from its instance."""
+"""Waiting for the runs and backfills that the UI carries out, read from its instance."""
 
 import time
 from dataclasses import dataclass
