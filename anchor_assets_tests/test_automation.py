@@ -524,3 +524,33 @@ def test_an_empty_list_is_taken_for_a_fault_and_changes_nothing(story):
     assert message in run.get_step_failure_events()[0].event_specific_data.error.to_string()
     assert story.pipeline.partitions() == story.partitions_after[3]
     assert story.pipeline.rows("select count(*) from anchor.episodes where is_gone") == [(0,)]
+
+
+def test_a_first_look_fetches_the_episodes_whose_partitions_came_without_their_figures(tmp_path):
+    """The sensor's looks failed (a refused cookie); once it was fixed, anchor/episodes was
+    materialized by hand, which added the partitions: the first look that succeeds still asks
+    for every episode's figures, and the next look for nothing more."""
+    show = FictionalShow(episode_count=3, history_days=30, today=WEDNESDAY)
+    with (
+        SandboxServer(show, cookie=COOKIE) as sandbox,
+        DagsterInstance.local_temp(str(tmp_path)) as instance,
+    ):
+        resources = sandbox_resources(sandbox.base_url, show.webstation_id, tmp_path / "w.duckdb")
+        defs = Definitions.merge(
+            Definitions(assets=all_assets, resources=resources), automation_defs({})
+        )
+        pipeline = Pipeline(show, sandbox, instance, tmp_path / "w.duckdb", defs)
+        assert pipeline.materialize([AssetKey(["anchor", "episodes"])]).success
+        listed = ids(show.episodes)
+        assert pipeline.partitions() == listed
+
+        first = pipeline.look(cursor=None)
+        pipeline.carry_out(first)
+        second = pipeline.look(cursor=first.cursor)
+
+    assert runs(first) == [(EVERY_EPISODE_ASSET, span_tags(listed[0], listed[-1]))]
+    assert first.dynamic_partitions_requests == []
+    assert pipeline.rows("select count(distinct episode_id) from anchor.episode_metadata") == [
+        (len(listed),)
+    ]
+    assert runs(second) == [] and second.skip_message

@@ -46,12 +46,14 @@ def build_episode_discovery_sensor() -> SensorDefinition:
 
 
 def discovery_result(context: SensorEvaluationContext, listed: list[str]) -> SensorResult:
-    """What one look at the list asks for. The cursor holds the episodes listed last time (the
-    partitions stand in before the first look), so an episode is fetched once when it appears,
-    whoever added its partition."""
+    """What one look at the list asks for. The cursor holds the episodes listed last time, so an
+    episode is fetched once when it appears, whoever added its partition. Before the first look
+    that succeeds, the episodes whose figures are stored stand in: a partition added by a run of
+    anchor/episodes alone (while the sensor's looks failed on a refused cookie, say) still gets
+    its episode's figures."""
     known = context.instance.get_dynamic_partitions(episode_partitions.name)
     new_keys, gone_keys = partition_changes(listed, known)
-    seen = set(json.loads(context.cursor) if context.cursor else known)
+    seen = set(json.loads(context.cursor)) if context.cursor else _fetched(context, known)
     arrived = [key for key in listed if key not in seen]
     order = [key for key in known if key not in gone_keys] + new_keys
 
@@ -76,3 +78,11 @@ def discovery_result(context: SensorEvaluationContext, listed: list[str]) -> Sen
     return SensorResult(
         run_requests=run_requests, dynamic_partitions_requests=partition_requests, cursor=cursor
     )
+
+
+def _fetched(context: SensorEvaluationContext, known: list[str]) -> set[str]:
+    """The known episodes that every per-episode asset has materialized."""
+    fetched = set(known)
+    for key in PER_EPISODE_KEYS:
+        fetched &= context.instance.get_materialized_partitions(key)
+    return fetched
