@@ -149,6 +149,14 @@ def _raise_stop(signum, _frame) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number: set DAGSTER_PORT to a whole number from 1 to 65535"
+        )
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m anchor_assets.serve",
@@ -156,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address the UI listens on")
-    parser.add_argument("--port", type=int, default=3000, help="port of the UI (3000)")
+    parser.add_argument("--port", type=_port, default=3000, help="port of the UI (3000)")
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )

@@ -267,6 +267,15 @@ class Pipeline:
     warehouse: Path
     defs: Definitions
 
+    @classmethod
+    def over(cls, show, sandbox, instance, warehouse: Path) -> "Pipeline":
+        """The project's assets and automation, reading the sandbox and storing in warehouse."""
+        resources = sandbox_resources(sandbox.base_url, show.webstation_id, warehouse)
+        defs = Definitions.merge(
+            Definitions(assets=all_assets, resources=resources), automation_defs({})
+        )
+        return cls(show, sandbox, instance, warehouse, defs)
+
     def list_only(self, episodes: list) -> None:
         """From now on the episode list holds these episodes only, in the show's order."""
         self.sandbox.show.episodes = [e for e in self.show.episodes if e in episodes]
@@ -362,11 +371,7 @@ def story():
         SandboxServer(served, cookie=COOKIE) as sandbox,
         DagsterInstance.local_temp(str(folder)) as instance,
     ):
-        resources = sandbox_resources(sandbox.base_url, show.webstation_id, folder / "w.duckdb")
-        defs = Definitions.merge(
-            Definitions(assets=all_assets, resources=resources), automation_defs({})
-        )
-        pipeline = Pipeline(show, sandbox, instance, folder / "w.duckdb", defs)
+        pipeline = Pipeline.over(show, sandbox, instance, folder / "w.duckdb")
         story = Story(pipeline, newest, oldest)
         cursor = None
         for number, listed in enumerate(lists):
@@ -384,7 +389,7 @@ def story():
             cursor = look.cursor
             if number == 1:
                 story.nightly = {
-                    day: tick_requests(instance, defs, day) for day in (WEDNESDAY, MONDAY)
+                    day: tick_requests(instance, pipeline.defs, day) for day in (WEDNESDAY, MONDAY)
                 }
                 story.refused, story.stored_when_refused = ask_for_gone(pipeline, oldest)
         story.emptied = look_at_an_empty_list(pipeline, cursor)
@@ -535,11 +540,7 @@ def test_a_first_look_fetches_the_episodes_whose_partitions_came_without_their_f
         SandboxServer(show, cookie=COOKIE) as sandbox,
         DagsterInstance.local_temp(str(tmp_path)) as instance,
     ):
-        resources = sandbox_resources(sandbox.base_url, show.webstation_id, tmp_path / "w.duckdb")
-        defs = Definitions.merge(
-            Definitions(assets=all_assets, resources=resources), automation_defs({})
-        )
-        pipeline = Pipeline(show, sandbox, instance, tmp_path / "w.duckdb", defs)
+        pipeline = Pipeline.over(show, sandbox, instance, tmp_path / "w.duckdb")
         assert pipeline.materialize([AssetKey(["anchor", "episodes"])]).success
         listed = ids(show.episodes)
         assert pipeline.partitions() == listed

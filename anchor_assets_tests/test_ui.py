@@ -325,3 +325,14 @@ def _eventually_none_alive(pids, seconds: float) -> set[int]:
     while (alive := _alive(pids)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return alive
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "abc"])
+def test_a_port_that_is_no_port_is_refused_before_anything_starts(port):
+    refused = subprocess.run(
+        [sys.executable, "-m", "anchor_assets.serve", "--port", port],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert refused.returncode == 2
+    assert f"'{port}' is not a port number: set DAGSTER_PORT" in refused.stderr
