@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from anchor_assets.run_processes import run_processes, stop_processes
+
 LOCATION = "anchor_assets"
 MODULE = "anchor_assets.definitions"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -129,10 +131,17 @@ def _wait_for_an_end(started: dict[str, subprocess.Popen]) -> str:
 
 
 def _stop_all(started: dict[str, subprocess.Popen]) -> None:
-    """The webserver and the daemon first, on an interrupt as from Ctrl-C, then the code server
-    that their runs were launched from; whatever does not stop in time is killed."""
+    """The webserver and the daemon first, on an interrupt as from Ctrl-C, so that no run is
+    launched meanwhile; then the runs in progress, which the code server launched but which
+    would outlive it (they fail, and run retries start them again when the UI is back); then
+    the code server. Whatever does not stop in time is killed."""
     order = [name for name in ("webserver", "daemon", "code server") if name in started]
     for names, stop_signal in ((order[:-1], signal.SIGINT), (order[-1:], signal.SIGTERM)):
+        if "code server" in names:
+            runs = run_processes(parent=started["code server"].pid)
+            if runs:
+                print(f"stopping {len(runs)} runs in progress", file=sys.stderr)
+            stop_processes(runs, STOP_SECONDS)
         running = [started[name] for name in names if started[name].poll() is None]
         for process in running:
             process.send_signal(stop_signal)

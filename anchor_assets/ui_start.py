@@ -5,8 +5,9 @@
 - writes the project's instance settings (deploy/dagster.yaml) into the folder, with the run
   history's folder spelt out, so that the instance finds its history wherever it is opened
   from, with DAGSTER_HOME set to another folder or not at all;
-- ends the runs that a stopped UI left in progress. Their run process went with the UI, but
-  Dagster still counts them as going: each keeps its anchor_api pool slot and its place among
+- ends the runs that a stopped UI left in progress. Their run process went with the UI (or is
+  stopped now, if the UI was killed outright and it still runs), but Dagster still counts them
+  as going: each keeps its anchor_api pool slot and its place among
   the runs in progress, and once they fill those every later run would wait for run
   monitoring's 3-hour limit. They are marked failed, which
   also lets run retries start them again from their failed steps, and their slots are freed.
@@ -18,11 +19,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+
+from anchor_assets.run_processes import is_run_process, stop_processes
 
 SETTINGS = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
 HISTORY_STORAGE_LINE = "  class: BatchedSqliteEventLogStorage\n"
 LEFT_IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+# A run's process stops within seconds of SIGTERM; one that does not is killed.
+STOP_SECONDS = 30
 ENDED_BY_STOP = (
     "The UI was stopped while this run was in progress, and its process with it; marked failed"
     " when the UI started again. Run retries start it again from its failed steps."
@@ -43,9 +48,12 @@ def write_settings(folder: Path, settings: Path = SETTINGS) -> None:
 
 
 def end_runs_left_in_progress(instance: DagsterInstance) -> list[str]:
-    """Marks the runs a stopped UI left in progress failed and frees their pool slots."""
+    """Marks the runs a stopped UI left in progress failed and frees their pool slots, once any
+    of their processes that still run (the UI was killed outright) are stopped."""
     ended = []
-    for record in instance.get_run_records(RunsFilter(statuses=LEFT_IN_PROGRESS)):
+    records = instance.get_run_records(RunsFilter(statuses=LEFT_IN_PROGRESS))
+    stop_processes(_still_running(instance, records), STOP_SECONDS)
+    for record in records:
         run = record.dagster_run
         if run.status == DagsterRunStatus.CANCELING:
             instance.report_run_canceled(run, "The UI was stopped while this run was canceling.")
@@ -54,6 +62,19 @@ def end_runs_left_in_progress(instance: DagsterInstance) -> list[str]:
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         ended.append(run.run_id)
     return ended
+
+
+def _still_running(instance: DagsterInstance, records) -> list[int]:
+    """The processes of these runs that still run: each run's events name its process."""
+    pids = set()
+    for record in records:
+        starts = instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.RUN_START)
+        pids |= {
+            entry.dagster_event.pid
+            for entry in starts
+            if entry.dagster_event.pid and is_run_process(entry.dagster_event.pid)
+        }
+    return sorted(pids)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ everything goes through the GraphQL API the UI itself uses. Also how the UI's pr
 import importlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster import DagsterInstance, DagsterRunStatus
+
+from anchor_assets.run_processes import run_processes
 from anchor_assets.sandbox import FictionalShow, SandboxServer
+from anchor_assets.ui_start import write_settings
 
 REPO = Path(__file__).resolve().parents[1]
 COOKIE = "ui-cookie-7c21d4"
@@ -95,7 +98,7 @@ def dagster_dev(tmp_path_factory):
 
 def _start_ui(home: Path, sandbox: SandboxServer) -> tuple[subprocess.Popen, "DagsterDev"]:
     """``python -m anchor_assets.serve`` as scripts/ui starts it, in a process group of its own."""
-    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    write_settings(home)  # as the scripts do before they start the UI
     warehouse, log, port = home / "warehouse.duckdb", home / "ui.log", free_port()
     environ = {
         **os.environ,
@@ -183,7 +186,15 @@ def test_the_ui_lists_every_asset_with_its_group_and_lineage(dagster_dev):
 
 
 def test_a_materialization_launched_through_the_ui_succeeds(dagster_dev):
-    nodes = dagster_dev.query(ASSET_NODES)["assetNodes"]
+    status = _wait_for_run(dagster_dev, _launch_episodes_run(dagster_dev))
+
+    assert status == "SUCCESS", dagster_dev.log_tail()
+    assert _stored_episodes(dagster_dev.warehouse) == len(dagster_dev.show.episodes)
+
+
+def _launch_episodes_run(server: "DagsterDev") -> str:
+    """Materialize anchor/episodes, as the UI's button does; the run's id."""
+    nodes = server.query(ASSET_NODES)["assetNodes"]
     (episodes,) = [node for node in nodes if node["assetKey"]["path"] == ["anchor", "episodes"]]
     job = next(name for name in episodes["jobNames"] if name.startswith("__ASSET_JOB"))
     params = {
@@ -195,13 +206,9 @@ def test_a_materialization_launched_through_the_ui_succeeds(dagster_dev):
         },
         "runConfigData": {},
     }
-
-    launched = dagster_dev.query(LAUNCH, params=params)["launchRun"]
+    launched = server.query(LAUNCH, params=params)["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
-    status = _wait_for_run(dagster_dev, launched["run"]["runId"])
-
-    assert status == "SUCCESS", dagster_dev.log_tail()
-    assert _stored_episodes(dagster_dev.warehouse) == len(dagster_dev.show.episodes)
+    return launched["run"]["runId"]
 
 
 def _stored_episodes(warehouse) -> int:
@@ -325,6 +332,37 @@ def _eventually_none_alive(pids, seconds: float) -> set[int]:
     while (alive := _alive(pids)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return alive
+
+
+def test_stopping_the_ui_stops_its_runs_in_progress(tmp_path):
+    """A run's process outlives the code server that started it: the UI stops it first, and
+    the run ends failed (run retries start it again) instead of writing on unseen."""
+    show = FictionalShow(episode_count=2, history_days=20)
+    with SandboxServer(show, cookie=COOKIE, port=0, latency_seconds=4) as sandbox:
+        process, server = _start_ui(tmp_path, sandbox)
+        try:
+            _wait_until_loaded(server, process)
+            run_id = _launch_episodes_run(server)
+            code_server = _roles(_children(process.pid))["code server"]
+            deadline = time.monotonic() + RUN_SECONDS
+            while _run_status(tmp_path, run_id) != DagsterRunStatus.STARTED:
+                assert time.monotonic() < deadline, server.log_tail()
+                time.sleep(0.2)
+            running = run_processes(parent=code_server)
+            assert running, "no run process under the code server"
+
+            process.send_signal(signal.SIGTERM)
+
+            assert process.wait(timeout=4 * STOP_SECONDS) == 0
+        finally:
+            _stop(process)
+    assert _eventually_none_alive(running, seconds=5) == set()
+    assert _run_status(tmp_path, run_id) == DagsterRunStatus.FAILURE
+
+
+def _run_status(home: Path, run_id: str) -> DagsterRunStatus:
+    with DagsterInstance.from_config(str(home)) as instance:
+        return instance.get_run_by_id(run_id).status
 
 
 @pytest.mark.parametrize("port", ["99999", "0", "abc"])

@@ -2,11 +2,15 @@
 instances: the settings name the history's folder, and runs a stopped UI left in progress are
 ended with their pool slot given back, so that the next run does not wait for it."""
 
+import logging
+import multiprocessing
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterEvent, DagsterEventType, DagsterInstance, DagsterRunStatus, EventLogEntry
 from dagster._core.storage.dagster_run import DagsterRun
 
 from anchor_assets.run_history import BatchedSqliteEventLogStorage
@@ -90,3 +94,29 @@ def test_the_command_keeps_a_users_own_settings_when_asked(tmp_path):
             assert written == expected
         else:
             assert f"base_dir: '{tmp_path / 'history' / 'runs'}'" in written
+
+
+def test_a_run_whose_process_outlived_a_killed_ui_is_stopped_before_it_is_failed(instance):
+    """The code server starts a run as a spawned process, which a UI killed outright leaves
+    running; its events name it."""
+    still_running = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(600,))
+    still_running.start()
+    try:
+        left = add_run(instance, DagsterRunStatus.STARTED)
+        start = DagsterEvent(
+            DagsterEventType.RUN_START.value, job_name="__ASSET_JOB", pid=still_running.pid
+        )
+        instance.store_event(
+            EventLogEntry(
+                error_info=None, level=logging.DEBUG, user_message="", run_id=left,
+                timestamp=time.time(), dagster_event=start,
+            )
+        )  # fmt: skip
+
+        assert end_runs_left_in_progress(instance) == [left]
+
+        still_running.join(timeout=5)
+        assert still_running.exitcode == -signal.SIGTERM
+        assert instance.get_run_by_id(left).status == DagsterRunStatus.FAILURE
+    finally:
+        still_running.kill()
