@@ -14,6 +14,7 @@ as well (Linux), so that none is left serving, nor a second daemon left over the
 
 import argparse
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -87,7 +88,7 @@ def _workspace(code_socket: str) -> dict:
 def _start(command: list[str]) -> subprocess.Popen:
     # A session of its own, so that Ctrl-C in the terminal reaches this process alone, which
     # stops the three in order; and each is told to stop if this process dies.
-    return subprocess.Popen([sys.executable, "-c", STOP_WITH_PARENT, *command],
+    return subprocess.Popen([sys.executable, "-c", STOP_WITH_PARENT, str(os.getpid()), *command],
                             start_new_session=True)  # fmt: skip
 
 
@@ -95,14 +96,17 @@ def _start(command: list[str]) -> subprocess.Popen:
 # (PR_SET_PDEATHSIG, Linux; elsewhere a killed parent leaves it running, as dagster dev does).
 # SIGKILL, not SIGTERM: the webserver and the daemon lose a SIGTERM that comes while they start.
 # This process only dies before stopping them when it is killed outright, and then so are they.
-# Done by exec rather than preexec_fn, which is unsafe with threads.
+# Done by exec rather than preexec_fn, which is unsafe with threads. A parent that died before
+# the kill was arranged has left the child to another parent: it stops there.
 STOP_WITH_PARENT = """
 import ctypes, os, signal, sys
 try:
     ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
 except OSError:
     pass
-os.execv(sys.argv[1], sys.argv[1:])
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("the UI's launcher ended while this process was starting")
+os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
