@@ -18,11 +18,15 @@ SPAWNED = b"multiprocessing.spawn import spawn_main"
 
 def run_processes(parent: int) -> list[int]:
     """The run processes that ``parent`` (a code server) started and that still run."""
+    return [pid for pid in children(parent) if is_run_process(pid)]
+
+
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``."""
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
-            parent_pid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent_pid == parent and is_run_process(int(entry.name)):
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
                 found.append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue  # ended meanwhile
@@ -33,7 +37,7 @@ def is_run_process(pid: int) -> bool:
     """Whether ``pid`` runs and was started as a run is: a process id seen in a run's events may
     since have gone to another process."""
     try:
-        return SPAWNED in Path(f"/proc/{pid}/cmdline").read_bytes() and _running(pid)
+        return SPAWNED in Path(f"/proc/{pid}/cmdline").read_bytes() and running(pid)
     except OSError:
         return False
 
@@ -44,9 +48,9 @@ def stop_processes(pids: list[int], seconds: float) -> None:
     for pid in pids:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + seconds
-    while (running := [pid for pid in pids if _running(pid)]) and time.monotonic() < deadline:
+    while (left := [pid for pid in pids if running(pid)]) and time.monotonic() < deadline:
         time.sleep(0.2)
-    for pid in running:
+    for pid in left:
         _signal(pid, signal.SIGKILL)
 
 
@@ -57,7 +61,7 @@ def _signal(pid: int, number: int) -> None:
         pass
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
     """Still running: a zombie has ended; it waits only for its parent to read its status."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

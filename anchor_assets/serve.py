@@ -87,27 +87,14 @@ def _workspace(code_socket: str) -> dict:
 
 def _start(command: list[str]) -> subprocess.Popen:
     # A session of its own, so that Ctrl-C in the terminal reaches this process alone, which
-    # stops the three in order; and each is told to stop if this process dies.
-    return subprocess.Popen([sys.executable, "-c", STOP_WITH_PARENT, str(os.getpid()), *command],
-                            start_new_session=True)  # fmt: skip
-
-
-# Run in the child before it becomes the command: the kernel kills it when this process dies
-# (PR_SET_PDEATHSIG, Linux; elsewhere a killed parent leaves it running, as dagster dev does).
-# SIGKILL, not SIGTERM: the webserver and the daemon lose a SIGTERM that comes while they start.
-# This process only dies before stopping them when it is killed outright, and then so are they.
-# Done by exec rather than preexec_fn, which is unsafe with threads. A parent that died before
-# the kill was arranged has left the child to another parent: it stops there.
-STOP_WITH_PARENT = """
-import ctypes, os, signal, sys
-try:
-    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
-except OSError:
-    pass
-if os.getppid() != int(sys.argv[1]):
-    sys.exit("the UI's launcher ended while this process was starting")
-os.execv(sys.argv[2], sys.argv[2:])
-"""
+    # stops the three in order. Killed by the kernel if this process dies first: SIGKILL, not
+    # SIGTERM, which the webserver and the daemon lose while they start; this process dies
+    # before stopping them only when killed outright, and then so are they.
+    return subprocess.Popen(
+        [sys.executable, "-m", "anchor_assets.child_process",
+         "--stop-with-parent", str(os.getpid()), "--signal", "KILL", *command],
+        start_new_session=True,
+    )  # fmt: skip
 
 
 def _wait_for_code_server(code_socket: str, process: subprocess.Popen) -> None:
@@ -139,23 +126,26 @@ def _stop_all(started: dict[str, subprocess.Popen]) -> None:
     launched meanwhile; then the runs in progress, which the code server launched but which
     would outlive it (they fail, and run retries start them again when the UI is back); then
     the code server. Whatever does not stop in time is killed."""
-    order = [name for name in ("webserver", "daemon", "code server") if name in started]
-    for names, stop_signal in ((order[:-1], signal.SIGINT), (order[-1:], signal.SIGTERM)):
-        if "code server" in names:
-            runs = run_processes(parent=started["code server"].pid)
-            if runs:
-                print(f"stopping {len(runs)} runs in progress", file=sys.stderr)
-            stop_processes(runs, STOP_SECONDS)
-        running = [started[name] for name in names if started[name].poll() is None]
-        for process in running:
-            process.send_signal(stop_signal)
-        deadline = time.monotonic() + STOP_SECONDS
-        for process in running:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    _stop([started[name] for name in ("webserver", "daemon") if name in started], signal.SIGINT)
+    if "code server" in started:
+        runs = run_processes(parent=started["code server"].pid)
+        if runs:
+            print(f"stopping {len(runs)} runs in progress", file=sys.stderr)
+        stop_processes(runs, STOP_SECONDS)
+        _stop([started["code server"]], signal.SIGTERM)
+
+
+def _stop(processes: list[subprocess.Popen], stop_signal: int) -> None:
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.send_signal(stop_signal)
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in running:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _raise_stop(signum, _frame) -> None:
