@@ -20,7 +20,7 @@ import pytest
 
 from dagster import DagsterInstance, DagsterRunStatus
 
-from anchor_assets.run_processes import run_processes
+from anchor_assets.run_processes import children, run_processes, running
 from anchor_assets.sandbox import FictionalShow, SandboxServer
 from anchor_assets.ui_start import write_settings
 
@@ -56,7 +56,7 @@ LOCATION_STATUS = """
 
 
 @dataclass
-class DagsterDev:
+class RunningUi:
     url: str
     show: FictionalShow
     warehouse: Path
@@ -84,7 +84,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dagster_dev(tmp_path_factory):
+def running_ui(tmp_path_factory):
     show = FictionalShow(episode_count=4, history_days=60)
     home = tmp_path_factory.mktemp("dagster_home")
     with SandboxServer(show, cookie=COOKIE, port=0) as sandbox:
@@ -96,7 +96,7 @@ def dagster_dev(tmp_path_factory):
             _stop(process)
 
 
-def _start_ui(home: Path, sandbox: SandboxServer) -> tuple[subprocess.Popen, "DagsterDev"]:
+def _start_ui(home: Path, sandbox: SandboxServer) -> tuple[subprocess.Popen, "RunningUi"]:
     """``python -m anchor_assets.serve`` as scripts/ui starts it, in a process group of its own."""
     write_settings(home)  # as the scripts do before they start the UI
     warehouse, log, port = home / "warehouse.duckdb", home / "ui.log", free_port()
@@ -115,10 +115,10 @@ def _start_ui(home: Path, sandbox: SandboxServer) -> tuple[subprocess.Popen, "Da
             cwd=REPO, env=environ, stdout=output, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-    return process, DagsterDev(f"http://127.0.0.1:{port}", sandbox.show, warehouse, log)
+    return process, RunningUi(f"http://127.0.0.1:{port}", sandbox.show, warehouse, log)
 
 
-def _wait_until_loaded(server: DagsterDev, process: subprocess.Popen) -> None:
+def _wait_until_loaded(server: RunningUi, process: subprocess.Popen) -> None:
     """Until the webserver answers and the code location has loaded, within STARTUP_SECONDS."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -165,8 +165,8 @@ def expected_asset_graph(environ: dict) -> dict:
     }
 
 
-def test_the_ui_lists_every_asset_with_its_group_and_lineage(dagster_dev):
-    nodes = dagster_dev.query(ASSET_NODES)["assetNodes"]
+def test_the_ui_lists_every_asset_with_its_group_and_lineage(running_ui):
+    nodes = running_ui.query(ASSET_NODES)["assetNodes"]
     listed = {
         "/".join(node["assetKey"]["path"]): (
             node["groupName"],
@@ -176,23 +176,23 @@ def test_the_ui_lists_every_asset_with_its_group_and_lineage(dagster_dev):
     }
 
     expected = expected_asset_graph({
-        "ANCHOR_WEBSTATION_ID": dagster_dev.show.webstation_id,
+        "ANCHOR_WEBSTATION_ID": running_ui.show.webstation_id,
         "ANCHOR_PW_S": COOKIE,
-        "ANCHOR_DUCKDB_PATH": str(dagster_dev.warehouse),
+        "ANCHOR_DUCKDB_PATH": str(running_ui.warehouse),
     })  # fmt: skip
     assert listed == expected
     assert listed["anchor/episode_plays"] == ("episodes", {"anchor/episodes"})
     assert listed["anchor/plays"][0] == "station_daily"
 
 
-def test_a_materialization_launched_through_the_ui_succeeds(dagster_dev):
-    status = _wait_for_run(dagster_dev, _launch_episodes_run(dagster_dev))
+def test_a_materialization_launched_through_the_ui_succeeds(running_ui):
+    status = _wait_for_run(running_ui, _launch_episodes_run(running_ui))
 
-    assert status == "SUCCESS", dagster_dev.log_tail()
-    assert _stored_episodes(dagster_dev.warehouse) == len(dagster_dev.show.episodes)
+    assert status == "SUCCESS", running_ui.log_tail()
+    assert _stored_episodes(running_ui.warehouse) == len(running_ui.show.episodes)
 
 
-def _launch_episodes_run(server: "DagsterDev") -> str:
+def _launch_episodes_run(server: "RunningUi") -> str:
     """Materialize anchor/episodes, as the UI's button does; the run's id."""
     nodes = server.query(ASSET_NODES)["assetNodes"]
     (episodes,) = [node for node in nodes if node["assetKey"]["path"] == ["anchor", "episodes"]]
@@ -224,7 +224,7 @@ def _stored_episodes(warehouse) -> int:
             time.sleep(0.5)
 
 
-def _wait_for_run(server: DagsterDev, run_id: str) -> str:
+def _wait_for_run(server: RunningUi, run_id: str) -> str:
     deadline = time.monotonic() + RUN_SECONDS
     status = None
     while time.monotonic() < deadline:
@@ -251,7 +251,7 @@ def ui(tmp_path):
         process, server = _start_ui(tmp_path, sandbox)
         try:
             deadline = time.monotonic() + STARTUP_SECONDS
-            while len(started := _roles(_children(process.pid))) < len(UI_PROCESSES):
+            while len(started := _roles(children(process.pid))) < len(UI_PROCESSES):
                 assert process.poll() is None, server.log_tail()
                 assert time.monotonic() < deadline, f"started only {started}:\n{server.log_tail()}"
                 time.sleep(0.2)
@@ -290,18 +290,6 @@ def test_the_ui_stops_when_one_of_its_processes_ends(ui):
     assert _alive(started.values()) == set()
 
 
-def _children(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # ended meanwhile
-        if parent == pid:
-            children.append(int(stat.parent.name))
-    return children
-
-
 def _roles(pids: list[int]) -> dict[str, int]:
     roles = {}
     for pid in pids:
@@ -314,16 +302,7 @@ def _roles(pids: list[int]) -> dict[str, int]:
 
 
 def _alive(pids) -> set[int]:
-    """Those of the processes that still run (a zombie has ended)."""
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state not in ("Z", "X"):
-            alive.add(pid)
-    return alive
+    return {pid for pid in pids if running(pid)}
 
 
 def _eventually_none_alive(pids, seconds: float) -> set[int]:
@@ -343,20 +322,20 @@ def test_stopping_the_ui_stops_its_runs_in_progress(tmp_path):
         try:
             _wait_until_loaded(server, process)
             run_id = _launch_episodes_run(server)
-            code_server = _roles(_children(process.pid))["code server"]
+            code_server = _roles(children(process.pid))["code server"]
             deadline = time.monotonic() + RUN_SECONDS
             while _run_status(tmp_path, run_id) != DagsterRunStatus.STARTED:
                 assert time.monotonic() < deadline, server.log_tail()
                 time.sleep(0.2)
-            running = run_processes(parent=code_server)
-            assert running, "no run process under the code server"
+            run_pids = run_processes(parent=code_server)
+            assert run_pids, "no run process under the code server"
 
             process.send_signal(signal.SIGTERM)
 
             assert process.wait(timeout=4 * STOP_SECONDS) == 0
         finally:
             _stop(process)
-    assert _eventually_none_alive(running, seconds=5) == set()
+    assert _eventually_none_alive(run_pids, seconds=5) == set()
     assert _run_status(tmp_path, run_id) == DagsterRunStatus.FAILURE
 
 

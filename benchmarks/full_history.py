@@ -81,7 +81,7 @@ def _product(
 
     dagster_home = work / "dagster_home"
     _say("starting the UI (anchor_assets.serve, as scripts/ui does)")
-    with DagsterUi(project, dagster_home, env, work / "dagster-dev.log") as ui:
+    with DagsterUi(project, dagster_home, env, work / "ui.log") as ui:
         _say(f"the UI is ready in {ui.startup_seconds:.1f} s (pid {ui.process.pid})")
         sampler = TreeSampler(ui.process.pid)
         sampler.start()
