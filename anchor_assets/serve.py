@@ -3,7 +3,8 @@
 This is Dagster's own layout for a deployment that stays up (a workspace naming a running code
 server), started and stopped as one. ``dagster dev`` runs the same three behind a process of its
 own and a code-server proxy that reloads edited code; together those two hold 0.18 GiB that a
-warehouse left running all day has no use for. Code changes take a restart.
+warehouse left running all day has no use for. Code changes take a restart. The daemon is
+Dagster's, with backfills taken up as soon as they are launched (``anchor_assets.daemon``).
 
     python -m anchor_assets.serve --host 127.0.0.1 --port 3000
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                  "--dagster-log-level", args.log_level]  # fmt: skip
             )
             started["daemon"] = _start(
-                [sys.executable, "-m", "dagster._daemon", "run", "--workspace", str(workspace),
+                [sys.executable, "-m", "anchor_assets.daemon", "--workspace", str(workspace),
                  "--log-level", args.log_level]  # fmt: skip
             )
             ended = _wait_for_an_end(started)

@@ -13,12 +13,15 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.execution.backfill import BulkActionStatus
+from dagster._core.storage.tags import BACKFILL_ID_TAG
 
 from anchor_assets.run_processes import children, run_processes, running
 from anchor_assets.sandbox import FictionalShow, SandboxServer
@@ -235,10 +238,60 @@ def _wait_for_run(server: RunningUi, run_id: str) -> str:
     pytest.fail(f"run {run_id} still {status} after {RUN_SECONDS} s:\n{server.log_tail()}")
 
 
+LAUNCH_BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}
+"""
+# Dagster's own backfill daemon looks every 30 s; the project's looks within a second of a
+# launch or of a run's end, then takes a few seconds to plan and submit the next run.
+PROMPT_SECONDS = 10
+
+
+def test_a_backfill_moves_on_as_soon_as_each_stage_ends(running_ui):
+    """Two days' plays and plays by app, then the analytics table built from them: a backfill
+    in two stages, as the UI's Materialize of those three launches it. Each stage follows the
+    end of the one before within seconds, and the backfill is marked done as soon as its last
+    run ends, instead of at the backfill daemon's next 30 s look."""
+    days = [str(running_ui.show.today - timedelta(days=n)) for n in (3, 2)]
+    selection = [["anchor", "plays"], ["anchor", "plays_by_app"], ["anchor", "daily_plays_by_app"]]
+    params = {"assetSelection": [{"path": key} for key in selection], "partitionNames": days}
+    launched = running_ui.query(LAUNCH_BACKFILL, params=params)["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+
+    backfill, runs = _finished_backfill(running_ui, launched["backfillId"])
+
+    assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, running_ui.log_tail()
+    tables, analytics = sorted(runs, key=lambda run: run.create_timestamp)
+    assert tables.dagster_run.asset_selection == {AssetKey(selection[0]), AssetKey(selection[1])}
+    assert analytics.dagster_run.asset_selection == {AssetKey(selection[2])}
+    next_stage = analytics.create_timestamp.timestamp() - tables.end_time
+    marked_done = backfill.backfill_end_timestamp - analytics.end_time
+    assert 0 < next_stage < PROMPT_SECONDS, f"the analytics run came {next_stage:.1f} s later"
+    assert 0 < marked_done < PROMPT_SECONDS, f"marked done {marked_done:.1f} s after its end"
+
+
+def _finished_backfill(server: RunningUi, backfill_id: str):
+    """The backfill once it has ended, and its runs."""
+    deadline = time.monotonic() + 2 * RUN_SECONDS
+    with DagsterInstance.from_config(str(server.warehouse.parent)) as instance:
+        while (backfill := instance.get_backfill(backfill_id)).status in (
+            BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING
+        ):
+            assert time.monotonic() < deadline, f"backfill {backfill.status}:\n{server.log_tail()}"
+            time.sleep(0.5)
+        runs = instance.get_run_records(RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
+    return backfill, runs
+
+
 # How the UI's processes stop
 
 UI_PROCESSES = {
-    "api grpc": "code server", "dagster_webserver": "webserver", "dagster._daemon": "daemon"
+    "api grpc": "code server", "dagster_webserver": "webserver", "anchor_assets.daemon": "daemon"
 }
 
 

@@ -14,7 +14,7 @@ PSS_EVERY_N_SAMPLES = 5
 # the code server (DefaultRunLauncher); a multiprocess executor would spawn steps from their run.
 ROLES = (
     ("dagster_webserver", "webserver"),
-    ("dagster._daemon", "daemon"),
+    ("anchor_assets.daemon", "daemon"),
     ("code-server", "code server"),
     ("api grpc", "code server"),
     ("anchor_assets.serve", "ui launcher"),

@@ -65,8 +65,8 @@ def full_history(
     every other asset that reads the API over all its partitions: every day since
     ANCHOR_START_DATE, every episode, today's current values (the data the reference client
     fetches). This is the UI's Materialize, then Materialize of the API groups. The analytics
-    tables, derived from them in SQL, are materialized afterwards and timed apart: in the same
-    backfill they only wait for the backfill daemon's next pass (every 30 s) to start."""
+    tables, derived from them in SQL, are materialized afterwards and timed apart, since the
+    reference client has nothing like them."""
     groups = ui.asset_groups()
     analytics = [key for key, group in groups.items() if group == ANALYTICS_GROUP]
     others = [key for key in groups if key != EPISODES_ASSET and key not in analytics]
@@ -210,8 +210,9 @@ def _launch_young_episodes(ui, instance, sandbox, per_episode) -> tuple[list[str
 
 def _stages(instance, started, episodes_run, backfill_id, backfill_runs) -> dict[str, float]:
     """Seconds from the first click to the episode list's run end, from the backfill's launch
-    to its first run's creation (Dagster's backfill daemon looks for new backfills every 30 s,
-    a fixed interval, and plans the runs' partitions), and from there to the last run's end."""
+    to its first run's creation (the backfill daemon's look, within a second of the launch
+    under anchor_assets.serve, and planning the runs' partitions), and from there to the last
+    run's end."""
     episodes_end = instance.get_run_record_by_id(episodes_run).end_time
     launched = instance.get_backfill(backfill_id).backfill_timestamp
     records = instance.get_run_records(RunsFilter(run_ids=backfill_runs))

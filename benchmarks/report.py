@@ -101,8 +101,8 @@ def _stages(product: dict, limit: float) -> list[str]:
     waiting = stages["backfill waiting for the daemon"]
     return [
         "  stages (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items()),
-        "  the daemon's wait is 0 to 30 s by when the click falls in its pass (a fixed 30 s in"
-        " Dagster);",
+        "  the daemon's wait: a look within a second of the launch (anchor_assets.daemon; 0 to"
+        " 30 s with Dagster's own), then planning the runs;",
         "  without it, product / limit would be"
         f" {_ratio(product['wall_seconds'] - waiting, limit):.2f}",
     ]
