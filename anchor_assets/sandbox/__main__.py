@@ -3,11 +3,14 @@
 import argparse
 import signal
 import sys
-import threading
+import time
 from datetime import date
 
 from anchor_assets.sandbox.server import SANDBOX_COOKIE, SandboxServer
 from anchor_assets.sandbox.show import FictionalShow
+
+# How long a SIGTERM can wait for the main thread to wake and act on it.
+SIGNAL_CHECK_SECONDS = 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     # A plain kill (SIGTERM, as scripts/demo sends on exit) stops it as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    # Python runs a signal's handler in the main thread once it wakes, and the kernel may hand
+    # the signal to a thread answering a request: a wait without end would never wake for it.
     try:
-        threading.Event().wait()
+        while True:
+            time.sleep(SIGNAL_CHECK_SECONDS)
     except KeyboardInterrupt:
         pass
     finally:
