@@ -496,7 +496,9 @@ def test_a_webstation_id_that_is_not_short_hex_is_refused_before_any_request(san
     assert sandbox.request_count() == 0
 
 
-@pytest.mark.parametrize("cookie", ["", "  ", f"{COOKIE}; other=1", f"{COOKIE}\nX-Evil: 1"])
+@pytest.mark.parametrize(
+    "cookie", ["", "  ", f"{COOKIE}; other=1", f"{COOKIE}\nX-Evil: 1", f"{COOKIE}\u00e9\u2603"]
+)
 def test_a_cookie_that_cannot_be_sent_is_refused_without_being_shown(sandbox, cookie, warnings):
     with pytest.raises(AnchorSettingError) as failure:
         make_api(sandbox.base_url, anchorpw_s=cookie).total_plays()

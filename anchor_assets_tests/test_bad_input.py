@@ -32,11 +32,13 @@ TODAY = datetime.now(timezone.utc).date().isoformat()
         ({"ANCHOR_DUCKDB_PATH": "/"}, "ANCHOR_DUCKDB_PATH=/ is a folder"),
         ({"ANCHOR_DUCKDB_PATH": "/etc/hostname/warehouse.duckdb"}, "cannot be written"),
         ({"ANCHOR_BASE_URL": "podcasters.spotify.com"}, "ANCHOR_BASE_URL"),
+        ({"ANCHOR_BASE_URL": "https://me:s3cret@x.test/v3"}, "carries a user name or password"),
     ],
 )
 def test_bad_settings_are_named(environ, message):
-    with pytest.raises(AnchorSettingError, match=message.replace("(", r"\(")):
+    with pytest.raises(AnchorSettingError, match=message.replace("(", r"\(")) as raised:
         load_settings(environ)
+    assert "s3cret" not in str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -47,12 +49,20 @@ def test_bad_settings_are_named(environ, message):
         ({**GOOD, "ANCHOR_WEBSTATION_ID": "my-show"}, "ANCHOR_WEBSTATION_ID"),
         ({**GOOD, "ANCHOR_PW_S": "a cookie; with spaces"}, "ANCHOR_PW_S"),
         ({**GOOD, "ANCHOR_PW_S": "anchorpw_s=a-cookie"}, "ANCHOR_PW_S to the value only"),
+        # Refused at load, not left to fail every run with an encoding error quoting a letter.
+        ({**GOOD, "ANCHOR_PW_S": "a-cookie-\u00e9\u2603"}, "non-ASCII letters"),
     ],
 )
 def test_missing_or_malformed_show_settings_are_named(environ, message):
     with pytest.raises(AnchorSettingError, match=message) as raised:
         check_credentials(environ)
-    assert "a cookie; with spaces" not in str(raised.value)
+    for cookie_part in ("a cookie; with spaces", "\u00e9", "\u2603"):
+        assert cookie_part not in str(raised.value)
+
+
+def test_a_cookie_of_every_character_a_cookie_value_may_hold_is_taken():
+    cookie = "Zk9q.<&>=%20!#$~'()*+-/:?@[]^_`{|}"
+    check_credentials({**GOOD, "ANCHOR_PW_S": cookie})
 
 
 def test_defaults_when_nothing_is_set(tmp_path, monkeypatch):

@@ -14,8 +14,10 @@ WEBSTATION_ID_PATTERN = re.compile(r"[0-9a-fA-F]{4,32}")
 # Longer settings are not quoted in messages, lest a cookie pasted into the wrong variable show.
 MAX_QUOTED_CHARS = 40
 
-# Characters that would break the Cookie header or split the value into several cookies.
-COOKIE_BREAKERS = re.compile(r"[\s;,\"\\\x00-\x1f\x7f]")
+# What a cookie value may hold (RFC 6265's cookie-octet): printable ASCII but for spaces, quotes,
+# commas, semicolons and backslashes. Anything else breaks the Cookie header, splits the value
+# into several cookies, or cannot be encoded into the header at all (non-ASCII letters).
+COOKIE_VALUE = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
 
 
 def checked_base_url(base_url: str) -> str:
@@ -24,6 +26,13 @@ def checked_base_url(base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise AnchorSettingError(
             f"the API base URL (ANCHOR_BASE_URL) {_shown(base_url)} is not an http(s) address; use"
+            " https://podcasters.spotify.com/pod/api/proxy/v3"
+        )
+    if parts.username is not None or parts.password is not None:
+        # Not quoted: the address holds a password, and the base URL is shown in the UI.
+        raise AnchorSettingError(
+            "the API base URL (ANCHOR_BASE_URL) carries a user name or password, which the API"
+            " does not take and the UI would show; the cookie goes in ANCHOR_PW_S. Use"
             " https://podcasters.spotify.com/pod/api/proxy/v3"
         )
     if parts.query or parts.fragment:
@@ -58,11 +67,11 @@ def checked_cookie(cookie: str) -> str:
             "the anchorpw_s cookie (ANCHOR_PW_S) starts with its own name, 'anchorpw_s=': set"
             " ANCHOR_PW_S to the value only, what follows the '='"
         )
-    if COOKIE_BREAKERS.search(cookie):
+    if not COOKIE_VALUE.fullmatch(cookie):
         raise AnchorSettingError(
-            "the anchorpw_s cookie (ANCHOR_PW_S) holds spaces, semicolons, commas, quotes or"
-            " control characters, which no cookie value can; copy just the value of the"
-            " anchorpw_s cookie from the browser"
+            "the anchorpw_s cookie (ANCHOR_PW_S) holds spaces, semicolons, commas, quotes,"
+            " backslashes, control characters or non-ASCII letters, which no cookie value can;"
+            " copy just the value of the anchorpw_s cookie from the browser"
         )
     return cookie
 
