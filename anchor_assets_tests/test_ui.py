@@ -23,6 +23,7 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.execution.backfill import BulkActionStatus
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 
+from anchor_assets.daemon import ACTIVE as ACTIVE_BACKFILL
 from anchor_assets.run_processes import children, run_processes, running
 from anchor_assets.sandbox import FictionalShow, SandboxServer
 from anchor_assets.ui_start import write_settings
@@ -279,9 +280,7 @@ def _finished_backfill(server: RunningUi, backfill_id: str):
     """The backfill once it has ended, and its runs."""
     deadline = time.monotonic() + 2 * RUN_SECONDS
     with DagsterInstance.from_config(str(server.warehouse.parent)) as instance:
-        while (backfill := instance.get_backfill(backfill_id)).status in (
-            BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING
-        ):
+        while (backfill := instance.get_backfill(backfill_id)).status in ACTIVE_BACKFILL:
             assert time.monotonic() < deadline, f"backfill {backfill.status}:\n{server.log_tail()}"
             time.sleep(0.5)
         runs = instance.get_run_records(RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
